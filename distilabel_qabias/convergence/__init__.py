@@ -1,0 +1,1 @@
+"""convergence: plain module, no distilabel import."""

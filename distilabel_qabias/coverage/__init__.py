@@ -1,0 +1,1 @@
+"""coverage: plain module, no distilabel import."""

@@ -1,0 +1,1 @@
+"""report: plain module, no distilabel import."""

@@ -1,0 +1,1 @@
+"""Thin distilabel Step adapters over the plain modules (text, coverage, convergence, report)."""

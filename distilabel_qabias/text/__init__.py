@@ -1,0 +1,1 @@
+"""text: plain module, no distilabel import."""
