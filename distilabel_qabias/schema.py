@@ -26,11 +26,16 @@ KEEP_FLAG_SUFFIX = "_filtering"
 # --- hygiene (ScrubArtifacts, FilterInstructionSpans) --------------------------------------
 ARTIFACTS = "qabias_artifacts"
 INSTRUCTION_SPANS = "qabias_instruction_spans"
+INSTRUCTION_REASON = "qabias_instruction_reason"
 # --- fixed targets (SampleTargetSpans) ------------------------------------------------------
 TARGET_TEXT = "target_text"
 TARGET_START = "qabias_target_start"
 TARGET_END = "qabias_target_end"
 TARGET_SENTENCE = "qabias_target_sentence"
+TARGET_REASON = "qabias_target_reason"
+# --- exposure (generators that show the model only a chunk, e.g. pipelines/self_study.py) ---
+CHUNK_START = "qabias_chunk_start"
+CHUNK_END = "qabias_chunk_end"
 # --- coverage (TagSpanCoverage, QABiasReport) -----------------------------------------------
 EVIDENCE_START = "qabias_evidence_start"
 EVIDENCE_END = "qabias_evidence_end"
@@ -46,6 +51,7 @@ CLUSTER_SIZE = "qabias_cluster_size"
 CLUSTER_PROMPTS = "qabias_cluster_prompts"
 DUPLICATE_OF = "qabias_duplicate_of"
 DUPLICATE_SCORE = "qabias_duplicate_score"
+CONVERGENCE_REASON = "qabias_convergence_reason"
 # --- all keep flags together ---------------------------------------------------------------
 KEEP = "qabias_keep"
 
@@ -64,11 +70,15 @@ COLUMNS: tuple[Column, ...] = (
     Column(ARTIFACTS, "list of {field, type, start, end}", "artifacts found in each scrubbed field; offsets index the original text (removed in scrub mode)", "ScrubArtifacts"),
     Column(KEEP_ARTIFACT, "bool", "false when a question or answer is dominated by artifacts or asks about markup rather than content", "ScrubArtifacts"),
     Column(INSTRUCTION_SPANS, "list of {start, end, score, kind}", "passages addressed to a model rather than a reader; offsets index the original document", "FilterInstructionSpans"),
-    Column(KEEP_INSTRUCTION, "bool", "false when the document is mostly instruction-like text", "FilterInstructionSpans"),
+    Column(INSTRUCTION_REASON, "str or null", "why the row is flagged (mostly_instructions, missing, not_text) or classifier_error (rules alone were used); null otherwise", "FilterInstructionSpans"),
+    Column(KEEP_INSTRUCTION, "bool", "false when the document is mostly instruction-like text, or missing / not text", "FilterInstructionSpans"),
     Column(TARGET_TEXT, "str", "the fixed target sentence a question must be answered by", "SampleTargetSpans"),
     Column(TARGET_START, "int", "character offset of the target sentence in the document", "SampleTargetSpans"),
     Column(TARGET_END, "int", "end offset (exclusive) of the target sentence", "SampleTargetSpans"),
     Column(TARGET_SENTENCE, "int", "index of the target sentence in the document's segmentation", "SampleTargetSpans"),
+    Column(TARGET_REASON, "str or null", "why a document got no target sentence (empty, no eligible sentence, duplicate); null on target rows", "SampleTargetSpans"),
+    Column(CHUNK_START, "int", "character offset in the document where the chunk shown to the question generator starts (exposure)", "pipelines/self_study.py"),
+    Column(CHUNK_END, "int", "end offset (exclusive) of that chunk", "pipelines/self_study.py"),
     Column(EVIDENCE_START, "int or null", "character offset in the document of the span the QA pair draws on", "TagSpanCoverage"),
     Column(EVIDENCE_END, "int or null", "end offset (exclusive) of that span", "TagSpanCoverage"),
     Column(EVIDENCE_SENTENCE, "int or null", "index of the evidence sentence in the document's segmentation", "TagSpanCoverage"),
@@ -83,6 +93,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(CLUSTER_PROMPTS, "int or null", "distinct seed prompts that fell into the cluster (when a prompt column is given)", "DeduplicateConvergentQuestions"),
     Column(DUPLICATE_OF, "int or null", "row index kept for this cluster (null on the kept row)", "DeduplicateConvergentQuestions"),
     Column(DUPLICATE_SCORE, "float or null", "similarity to the kept row (null on the kept row)", "DeduplicateConvergentQuestions"),
+    Column(CONVERGENCE_REASON, "str or null", "why a question was not compared (missing, not_text, empty); it is its own cluster", "DeduplicateConvergentQuestions"),
     Column(KEEP_CONVERGENCE, "bool", "false on every cluster member but the kept one", "DeduplicateConvergentQuestions"),
     Column(KEEP, "bool", "all keep_row_after_*_filtering flags present on the row, AND-ed", "every step"),
 )

@@ -1,0 +1,147 @@
+"""Quality of FilterInstructionSpans' detector on real text: passages removed vs clean sentences lost.
+
+Injected passages: one per real Wikipedia summary, from the templates of
+``distilabel_qabias.evaluation.inject_instructions`` (kinds x surface forms x positions), reported
+separately for the templates the rules were tuned on and for the held-out ones (including whole kinds
+with no dedicated rule). A passage counts as removed when at least 90% of its non-space characters lie
+inside detected spans (80% shown too).
+
+Clean text: a clean sentence (``split_sentences`` of the text before injection) is lost when any of its
+characters lies inside a detected span; reported on the injected documents, on the same summaries
+without injection, and on hard negatives (hand-written recipes, manuals, legal text, quoted speech,
+exams, software docs, encyclopedic text about AI; and every real summary about AI, software, commands,
+prompts or instructions).
+
+    python benchmarks/eval_instructions.py [--documents 1000] [--seed 7] [--threshold 0.5] [--show-misses 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from collections import defaultdict
+
+from distilabel_qabias.corpora import wikipedia_summaries
+from distilabel_qabias.evaluation.inject_instructions import (
+    HARD_NEGATIVES,
+    HELDOUT,
+    TUNED,
+    inject,
+    instruction_only_document,
+    lost_clean_sentences,
+    passage_removed_fraction,
+    wikipedia_hard_negatives,
+)
+from distilabel_qabias.text.instructions import filter_instructions, find_instruction_spans
+
+REMOVED_AT = 0.9
+
+
+def evaluate_split(docs, split: str, seed: int, threshold: float, show_misses: int) -> None:
+    rng = random.Random(f"{seed}-{split}")
+    groups: dict[str, dict[str, list[float]]] = {"kind": defaultdict(list), "surface": defaultdict(list), "position": defaultdict(list)}
+    fractions: list[float] = []
+    sentences = lost = 0
+    lost_examples: list[str] = []
+    misses = []
+    for doc in docs:
+        injection = inject(doc.text, rng, split=split)
+        spans = find_instruction_spans(injection.text, threshold=threshold)
+        fraction = passage_removed_fraction(injection, spans)
+        fractions.append(fraction)
+        groups["kind"][injection.kind].append(fraction)
+        groups["surface"][injection.surface].append(fraction)
+        groups["position"][injection.position].append(fraction)
+        total, lost_here = lost_clean_sentences(doc.text, spans, injection)
+        sentences += total
+        lost += len(lost_here)
+        lost_examples += lost_here
+        if fraction < REMOVED_AT:
+            misses.append((fraction, injection))
+
+    def line(name: str, values: list[float]) -> str:
+        at90 = sum(v >= 0.9 for v in values) / len(values)
+        at80 = sum(v >= 0.8 for v in values) / len(values)
+        mean = sum(values) / len(values)
+        return f"  {name:<22} n={len(values):4d}  removed@90 {at90:6.1%}  removed@80 {at80:6.1%}  char recall {mean:6.1%}"
+
+    print(f"\n== {split} templates: one passage injected into each of {len(docs)} Wikipedia summaries ==")
+    print(line("ALL", fractions))
+    print(f"  clean sentences lost in the injected documents: {lost}/{sentences} ({lost / max(sentences, 1):.2%})")
+    for group, table in groups.items():
+        print(f" by {group}:")
+        for name in sorted(table):
+            print(line(name, table[name]))
+    if show_misses:
+        print(f" misses (removed < {REMOVED_AT:.0%}), first {show_misses}:")
+        for fraction, injection in sorted(misses, key=lambda m: m[0])[:show_misses]:
+            print(f"   {fraction:4.0%} {injection.template_id} {injection.surface} {injection.position}: {injection.passage!r}")
+        print(f" lost clean sentences, first {show_misses}:")
+        for text in lost_examples[:show_misses]:
+            print(f"   {text!r}")
+
+
+def clean_loss(texts: list[str], threshold: float) -> tuple[int, int, int, list[str]]:
+    sentences = lost = flagged_docs = 0
+    examples: list[str] = []
+    for text in texts:
+        spans = find_instruction_spans(text, threshold=threshold)
+        flagged_docs += bool(spans)
+        total, lost_here = lost_clean_sentences(text, spans)
+        sentences += total
+        lost += len(lost_here)
+        examples += lost_here
+    return sentences, lost, flagged_docs, examples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--show-misses", type=int, default=0, help="print this many missed passages / lost sentences per split")
+    parser.add_argument("--splits", default=f"{TUNED},{HELDOUT}")
+    args = parser.parse_args()
+
+    docs = wikipedia_summaries(args.documents, seed=args.seed, min_chars=200)
+    for split in args.splits.split(","):
+        evaluate_split(docs, split, args.seed, args.threshold, args.show_misses)
+
+    print("\n== clean text (no injection) ==")
+    sentences, lost, flagged, examples = clean_loss([d.text for d in docs], args.threshold)
+    print(f"  general corpus ({len(docs)} summaries): sentences lost {lost}/{sentences} ({lost / sentences:.2%}), documents with a span: {flagged}")
+    for text in examples[: args.show_misses or 5]:
+        print(f"   lost: {text!r}")
+
+    wiki_negatives = wikipedia_hard_negatives()
+    sentences, lost, flagged, examples = clean_loss([d.text for d in wiki_negatives], args.threshold)
+    print(f"  Wikipedia summaries about AI/software/commands/prompts/instructions ({len(wiki_negatives)}): "
+          f"sentences lost {lost}/{sentences} ({lost / sentences:.2%}), documents with a span: {flagged}")
+    for text in examples:
+        print(f"   lost: {text!r}")
+
+    by_category: dict[str, list[str]] = defaultdict(list)
+    for category, text in HARD_NEGATIVES:
+        by_category[category].append(text)
+    total_sentences = total_lost = 0
+    for category in sorted(by_category):
+        sentences, lost, flagged, examples = clean_loss(by_category[category], args.threshold)
+        total_sentences += sentences
+        total_lost += lost
+        print(f"  hand-written {category:<16} ({len(by_category[category]):2d} paragraphs): sentences lost {lost}/{sentences}")
+        for text in examples:
+            print(f"   lost: {text!r}")
+    print(f"  hand-written hard negatives, all: sentences lost {total_lost}/{total_sentences} ({total_lost / total_sentences:.2%})")
+
+    print("\n== keep flag (keep_row_after_instruction_filtering) ==")
+    rng = random.Random(args.seed)
+    injected = [inject(d.text, rng).text for d in docs]
+    dropped = sum(not filter_instructions(t, threshold=args.threshold).keep for t in injected)
+    print(f"  documents with one injected passage marked not-keep: {dropped}/{len(injected)} ({dropped / len(injected):.1%})")
+    only = [instruction_only_document(rng, n_passages=rng.randint(2, 5)) for _ in range(200)]
+    dropped = sum(not filter_instructions(t, threshold=args.threshold).keep for t in only)
+    print(f"  documents made only of injected passages marked not-keep: {dropped}/{len(only)} ({dropped / len(only):.1%})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""evaluation: injectors and hard negatives used by benchmarks/ and tests (no distilabel import)."""

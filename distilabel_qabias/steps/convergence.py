@@ -1,0 +1,213 @@
+"""`DeduplicateConvergentQuestions`: explainable convergence dedup as a distilabel GlobalStep
+(thin adapter over ``distilabel_qabias.convergence.cluster``)."""
+
+# No `from __future__ import annotations`: distilabel inspects the real `StepInput` annotation of `process`.
+
+import json
+from typing import TYPE_CHECKING, Any, Literal, Optional
+
+from distilabel.mixins.runtime_parameters import RuntimeParameter
+from distilabel.steps.base import GlobalStep, StepInput
+from pydantic import Field, PrivateAttr, model_validator
+
+from distilabel_qabias import schema
+from distilabel_qabias.convergence.cluster import DEFAULT_CHAIN_MARGIN, ConvergenceResult, deduplicate
+
+if TYPE_CHECKING:
+    from distilabel.typing import StepColumns, StepOutput
+
+    from distilabel_qabias.convergence.embedders import Embedder
+
+
+class DeduplicateConvergentQuestions(GlobalStep):
+    """Clusters questions that converged on the same fact and keeps one representative per cluster.
+
+    Diverse seed prompts make a generator ask the same questions again and again. This step groups
+    rows by exact match after normalisation (case, punctuation, spacing) and by cosine similarity of
+    sentence embeddings, joined transitively with union-find under two guards: a cluster only
+    absorbs another if their *average-link* similarity (each side against the other's centroid)
+    stays >= `threshold - chain_margin` (no chaining of a~b~c into one cluster when a and c differ),
+    and never when the questions name different entities, numbers or dates ("capital of India" vs
+    "capital of Brazil", "in 1990" vs "in 1991"). Exactly one row per cluster is kept (unlike
+    distilabel's `EmbeddingDedup`, which flags *both* rows of a near-duplicate pair, and
+    `MinHashDedup`, which gives no reason). Missing, non-string and blank questions are never
+    merged: each is its own cluster with `qabias_convergence_reason` set.
+
+    The explanation (every cluster with its members, scores and the link each joined by, the least
+    similar merges and the closest refused joins, to tune the threshold) is saved as the distilabel
+    artifact `artifact_name` (`convergence.json`) and kept on `self.result`;
+    `self.result.rethreshold(t)` re-clusters at another threshold without re-embedding.
+
+    Attributes:
+        question_column: column with the question. Defaults to `"question"`.
+        answer_column: optional column with the answer; when set, two rows are similar by the mean of
+            their question and answer cosines and exact repeats need the same answer too.
+        document_column: column with the document, used when `per_document` is true. Defaults to `"document"`.
+        per_document: only rows with the same document can be duplicates. Defaults to `False`.
+        prompt_column: optional seed-prompt column; `qabias_cluster_prompts` counts its distinct values per cluster.
+        embedder: `"minilm"` (offline all-MiniLM-L6-v2, default), `"wordllama"` or `"tokenlearn"` (fast
+            static models), or any sentence-transformers id / local path.
+        keep: which row a cluster keeps: `"first"`, `"best_grounded"` (highest `qabias_grounded`, then
+            `qabias_alignment_score`, when present) or `"longest_answer"` (needs `answer_column`).
+        drop_duplicates: remove the rows that are not kept (only when asked). Defaults to `False`.
+        artifact_name: name of the saved artifact. Defaults to `"qabias_convergence"`.
+
+    Runtime parameters:
+        - `threshold`: cosine similarity from which two questions are duplicates; `None` uses the
+          embedder's threshold tuned in benchmarks/eval_dedup.py.
+        - `chain_margin`: how far below `threshold` the average-link similarity of two clusters may fall.
+        - `entity_guard`: refuse merges of questions naming different entities, numbers or dates.
+
+    Input columns:
+        - question (`str`): the question (name set by `question_column`).
+        - answer (`str`, optional): when `answer_column` is set.
+        - document (`str`, optional): when `per_document` is true.
+        - prompt (`str`, optional): when `prompt_column` is set.
+        - qabias_grounded (`bool`, optional), qabias_alignment_score (`float`, optional): used by `keep="best_grounded"`.
+
+    Output columns:
+        - qabias_cluster_id (`int`): convergence cluster of the row (0, 1, ... in order of first row).
+        - qabias_cluster_size (`int`): rows in the cluster.
+        - qabias_duplicate_of (`int | None`): index (in this step's input) of the row kept for the cluster; null on kept rows.
+        - qabias_duplicate_score (`float | None`): cosine similarity to the kept row (1.0 for exact repeats).
+        - qabias_cluster_prompts (`int | None`): distinct seed prompts in the cluster, when `prompt_column` is set.
+        - qabias_convergence_reason (`str | None`): `missing`, `not_text` or `empty` for questions that were not compared.
+        - keep_row_after_convergence_filtering (`bool`): false on every cluster member but the kept one.
+        - qabias_keep (`bool`): all keep flags of the row together.
+
+    Categories:
+        - filtering
+
+    Examples:
+        Tag converged questions (and see why):
+
+        ```python
+        from distilabel.pipeline import Pipeline
+        from distilabel.steps import LoadDataFromDicts
+        from distilabel_qabias import DeduplicateConvergentQuestions
+
+        with Pipeline() as pipeline:
+            rows = LoadDataFromDicts(data=[
+                {"question": "What is the capital of India?", "prompt": "question"},
+                {"question": "Which city is the capital of India?", "prompt": "use case"},
+                {"question": "What is the capital of Brazil?", "prompt": "question"},
+            ])
+            rows >> DeduplicateConvergentQuestions(prompt_column="prompt", embedder="wordllama")
+
+        distiset = pipeline.run(use_cache=False)
+        # explanation: distiset.artifacts_path / "deduplicate_convergent_questions_0" / "qabias_convergence"
+        ```
+    """
+
+    question_column: str = "question"
+    answer_column: Optional[str] = None
+    document_column: Optional[str] = "document"
+    per_document: bool = False
+    prompt_column: Optional[str] = None
+    embedder: str = "minilm"
+    keep: Literal["first", "best_grounded", "longest_answer"] = "first"
+    drop_duplicates: bool = False
+    artifact_name: str = "qabias_convergence"
+
+    threshold: Optional[RuntimeParameter[float]] = Field(
+        default=None,
+        description="Cosine similarity from which two questions are duplicates; None uses the embedder's tuned default.",
+    )
+    chain_margin: RuntimeParameter[float] = Field(
+        default=DEFAULT_CHAIN_MARGIN,
+        description="How far below the threshold the average-link similarity of two merged clusters may fall.",
+    )
+    entity_guard: RuntimeParameter[bool] = Field(
+        default=True, description="Refuse merges of questions naming different entities, numbers or dates."
+    )
+
+    _embedder: Optional["Embedder"] = PrivateAttr(default=None)
+    _result: Optional[ConvergenceResult] = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_options(self) -> "DeduplicateConvergentQuestions":
+        if self.per_document and not self.document_column:
+            raise ValueError("per_document=True needs a document_column")
+        if self.keep == "longest_answer" and not self.answer_column:
+            raise ValueError('keep="longest_answer" needs an answer_column')
+        return self
+
+    @property
+    def inputs(self) -> "StepColumns":
+        columns: dict[str, bool] = {self.question_column: True}
+        if self.answer_column:
+            columns[self.answer_column] = True
+        if self.per_document and self.document_column:
+            columns[self.document_column] = True
+        if self.prompt_column:
+            columns[self.prompt_column] = True
+        if self.keep == "best_grounded":
+            columns[schema.GROUNDED] = False
+            columns[schema.ALIGNMENT_SCORE] = False
+        return columns
+
+    @property
+    def outputs(self) -> "StepColumns":
+        return [
+            schema.CLUSTER_ID, schema.CLUSTER_SIZE, schema.DUPLICATE_OF, schema.DUPLICATE_SCORE,
+            schema.CLUSTER_PROMPTS, schema.CONVERGENCE_REASON, schema.KEEP_CONVERGENCE, schema.KEEP,
+        ]
+
+    @property
+    def result(self) -> Optional[ConvergenceResult]:
+        """The explanation of the last `process` call (in this process; pipeline steps run in workers)."""
+        return self._result
+
+    def load(self) -> None:
+        super().load()
+        from distilabel_qabias.convergence.embedders import load_embedder
+
+        self._embedder = load_embedder(self.embedder)
+
+    def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
+        required = [c for c, needed in self.inputs.items() if needed]  # type: ignore[union-attr]
+        schema.require_columns(inputs, required, where=self.name or type(self).__name__)
+        if self._embedder is None:
+            self.load()
+
+        def column(name: Optional[str]) -> Optional[list[Any]]:
+            return [row.get(name) for row in inputs] if name else None
+
+        result = deduplicate(
+            column(self.question_column),
+            answers=column(self.answer_column),
+            documents=column(self.document_column) if self.per_document else None,
+            prompts=column(self.prompt_column),
+            embedder=self._embedder,
+            threshold=self.threshold,
+            keep=self.keep,
+            grounded=column(schema.GROUNDED) if self.keep == "best_grounded" else None,
+            alignment=column(schema.ALIGNMENT_SCORE) if self.keep == "best_grounded" else None,
+            chain_margin=self.chain_margin,
+            entity_guard=self.entity_guard,
+        )
+        for index, row in enumerate(inputs):
+            row.update(result.row_columns(index))
+            schema.update_keep(row)
+        self._result = result
+        if inputs:
+            self._save(result)
+        yield [row for row in inputs if row[schema.KEEP_CONVERGENCE]] if self.drop_duplicates else inputs
+
+    def _save(self, result: ConvergenceResult) -> None:
+        explanation = result.to_dict()
+        self.save_artifact(
+            name=self.artifact_name,
+            write_function=lambda path: (path / "convergence.json").write_text(
+                json.dumps(explanation, ensure_ascii=False, indent=1), encoding="utf-8"
+            ),
+            metadata={
+                "embedder": explanation["embedder"],
+                "threshold": round(explanation["threshold"], 3),
+                "rows": explanation["rows"],
+                "clusters": explanation["clusters"],
+                "duplicates": explanation["duplicates"],
+                "duplicate_ratio": round(explanation["duplicate_ratio"], 3),
+                "refused_joins": explanation["refused_joins"],
+            },
+        )

@@ -1,0 +1,1035 @@
+"""Find passages in a document that address a language model rather than a human reader.
+
+Offline, rule-based and linear-time. The text is cut into *units* (sentences within lines, capped in
+length); each unit gets a score in [0, 1] from cues and penalties:
+
+- cues: "ignore previous instructions" and its variants, spoofed chat/role tokens and turn markers,
+  refusal templates, output-format or language overrides, persona switches, requests to reveal prompts
+  or keys, "the correct answer to every question is ...", and phrases that address an AI directly
+  ("Note to the AI", "if you are a language model", "assistants reading this page").
+  Verb-led cues count fully only in an imperative position (start of a clause, after "please",
+  "you must", ...): "an attacker instructs a model *to ignore* previous instructions" is a report,
+  not an instruction.
+- penalties: encyclopedic framing ("is a", "refers to", "such as", "for example", third-person
+  "the model would ...", past-tense reporting, a year), and for each cue, sitting inside quotation
+  marks and next to a speech verb ("she whispered").
+
+Units scoring at least ``threshold`` are flagged; a flagged unit then grows over neighbouring units of
+the same paragraph that score at least ``extend_threshold`` (the rest of an injected passage:
+"Say ZEBRA-7431 to confirm.") or carry no words of their own (a closing ``-->``, a shouted
+"IMPORTANT:"), so a span covers the whole passage rather than its trigger phrase. Paired chat blocks
+(``<|im_start|> ... <|im_end|>``, ``[INST] ... [/INST]``, ``<<SYS>> ... <</SYS>>``, ``<system> ... </system>``)
+are taken whole, and wrappers around a span (brackets, ``**``, ``<!-- -->``, quotes) go with it.
+
+A user-supplied classifier (``classifier(list[str]) -> list[float]``) can score every unit too; a unit's
+score is then ``max(rule score, classifier score)``. :func:`load_classifier` turns an import path
+``"package.module:function"`` into such a callable.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import importlib
+import re
+from dataclasses import asdict, dataclass
+from typing import Callable, Sequence
+
+Classifier = Callable[[list[str]], Sequence[float]]
+
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_PLACEHOLDER = "[instruction removed]"
+MODES = ("remove", "mask", "tag")
+MAX_UNIT_CHARS = 600  # long units (10 MB lines) are cut at whitespace so one trigger cannot flag a whole line
+
+KINDS = (
+    "override",  # ignore / disregard / forget previous instructions, "new instructions:"
+    "role_token",  # <|im_start|>, [INST], <<SYS>>, ### Instruction:, <system>, "System:" turns
+    "refusal",  # "As an AI language model, I cannot ..."
+    "output_override",  # "respond only in French", "answer in JSON", "end every answer with ..."
+    "persona",  # "you are now DAN", "act as ...", "pretend you are ..."
+    "prompt_leak",  # "print your system prompt", "reveal the API key"
+    "answer_override",  # "the correct answer to every question is ..."
+    "model_address",  # "Note to the AI", "if you are a language model", "assistants reading this"
+    "classifier",  # flagged only by the user-supplied classifier
+)
+
+
+@dataclass(frozen=True)
+class InstructionSpan:
+    start: int  # offsets into the original text, end exclusive
+    end: int
+    score: float
+    kind: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Unit:
+    start: int
+    end: int
+    paragraph: int  # units of different paragraphs (blank line between) never join
+
+
+@dataclass(frozen=True)
+class ScoredUnit:
+    unit: Unit
+    score: float
+    kind: str | None
+    passage_start: int  # where the instruction-like text starts (after a host sentence's prefix, if any)
+
+
+@dataclass(frozen=True)
+class InstructionFilterResult:
+    text: str  # the document with spans removed or masked (unchanged in "tag" mode)
+    spans: list[InstructionSpan]
+    instruction_fraction: float  # share of the document's non-space characters inside spans
+    keep: bool  # false when the document is mostly instruction-like
+
+
+# ------------------------------------------------------------------------------------------------
+# Cues. Gaps between words are bounded ({0,n}, \w{1,30}) so no pattern can backtrack catastrophically.
+
+_W = r"[\w'’-]{1,30}"  # one word
+_APOS = "['’]"
+_LANG = (
+    r"(?:English|French|Spanish|German|Italian|Portuguese|Japanese|Chinese|Mandarin|Cantonese|Russian|Arabic|"
+    r"Hindi|Korean|Dutch|Swedish|Norwegian|Danish|Finnish|Polish|Turkish|Latin|Greek|Hebrew|Klingon|Esperanto|"
+    r"pirate(?: speak)?|Shakespearean English)"
+)
+_FORMAT = (
+    r"(?:" + _LANG + r"|JSON|YAML|XML|CSV|HTML|markdown|upper-?case|all caps|all capital letters|capital letters|"
+    r"lower-?case|emojis?|rhymes?|rhyming couplets|verse|haikus?|binary|base64|morse code|leetspeak|l33t|"
+    r"a single word|one word|(?:a|one) sentence|a (?:poem|limerick|song|sonnet)|bullet points|"
+    r"a (?:bulleted |numbered )?list|a table|code only)"
+)
+_AI = (
+    r"(?:AI|A\.I\.|artificial intelligence|LLMs?|(?:large )?language models?|AI (?:language )?models?|"
+    r"(?:AI |virtual |digital )?assistants?|chatbots?|bots?|GPT(?:-\d)?|ChatGPT|Claude|Gemini|Bard|Copilot|"
+    r"Llama|Mistral|AI agents?|agents?|models?|(?:AI|automated|LLM|model) (?:systems?|tools?|readers?|agents?|graders?|"
+    r"evaluators?|judges?|raters?|reviewers?|scorers?))"
+)
+_OUTPUT_NOUN = r"(?:answers?|responses?|replies|reply|outputs?|messages?|summar(?:y|ies)|completions?)"
+_OVERRIDE_VERB = (
+    r"(?:ignore|disregard|forget|override|bypass|discard|abandon|neglect|dismiss|erase|cancel|set aside|"
+    r"throw out|stop following|do not follow|don['’]t follow|no longer follow|stop obeying|do not obey)"
+)
+_INSTRUCTION_NOUN = (
+    r"(?:instructions?|prompts?|directives?|rules|guidelines|guidance|commands?|orders|context|messages?|"
+    r"conversation|programming|constraints|restrictions|policies|policy|training|settings|tasks?|system prompt)"
+)
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    kind: str
+    pattern: re.Pattern
+    weight: float  # in an imperative position (or always, when imperative_only is False)
+    other_weight: float = 0.0  # elsewhere, for verb-led cues
+    imperative_only: bool = False
+    negation_kills: bool = False  # "never reveal your password" is advice, not an attack
+
+
+def _cue(name, kind, pattern, weight, other_weight=0.0, *, imperative=False, negation_kills=False, flags=re.I):
+    return Cue(name, kind, re.compile(pattern, flags), weight, other_weight, imperative, negation_kills)
+
+
+CUES: tuple[Cue, ...] = (
+    # --- override
+    _cue("ignore_previous", "override",
+         rf"\b{_OVERRIDE_VERB}\b(?:\s+{_W}){{0,3}}?\s+(?:previous|prior|above|earlier|preceding|foregoing|initial|"
+         rf"original|old|existing|former|system|your|all)\b(?:\s+{_W}){{0,2}}?\s+{_INSTRUCTION_NOUN}\b",
+         0.95, 0.35, imperative=True),
+    _cue("ignore_instructions_above", "override",
+         rf"\b{_OVERRIDE_VERB}\b\s+(?:all\s+(?:of\s+)?)?(?:the|any|your|these|those|my)\s+(?:{_W}\s+)?{_INSTRUCTION_NOUN}\s+"
+         r"(?:above|before|so far|earlier|previously|(?:you\s+)?(?:were|have been)\s+given|(?:you\s+)?received|"
+         r"given\s+(?:to\s+you\s+)?(?:above|before|earlier))\b", 0.95, 0.35, imperative=True),
+    _cue("ignore_rules_given_earlier", "override",
+         rf"\b{_OVERRIDE_VERB}\b(?:\s+{_W}){{0,5}}?\s+{_INSTRUCTION_NOUN}\b(?:\s+{_W}){{0,4}}?\s+(?:above|before|earlier|"
+         r"previously|so far|prior|until now|up to now)\b", 0.9, 0.3, imperative=True),
+    _cue("ignore_safety", "override",
+         r"\b(?:ignore|disregard|bypass|disable|turn off|skip|circumvent|evade)\s+(?:the\s+|all\s+|any\s+|your\s+)?"
+         r"(?:content|safety|moderation|ethical)\s+(?:filters?|polic(?:y|ies)|guidelines|rules|restrictions|settings|checks)",
+         0.7),
+    _cue("enter_mode", "persona",
+         r"\b(?:enter|enable|activate|switch to|turn on|unlock)\s+(?:the\s+)?(?:developer|DAN|jailbreak|god|unrestricted|"
+         r"unfiltered|uncensored|admin|debug|evil)\s+mode\b", 0.45),
+    _cue("task_complete", "override",
+         r"\b(?:the|your|this)\s+(?:previous\s+|above\s+|first\s+|current\s+|original\s+)?task\s+(?:above\s+)?"
+         r"(?:is|has been)\s+(?:now\s+)?(?:complete|completed|done|finished|over)\b|\bend of (?:the\s+)?(?:document|text|"
+         r"context|input|article|page)\b|\b(?:document|text|context|input) ends here\b", 0.55),
+    _cue("forget_everything", "override",
+         rf"\b(?:ignore|disregard|forget|override)\s+(?:everything|anything|all(?: of)? (?:that|this|the above)|what)\b"
+         rf"(?:\s+{_W}){{0,4}}?\s*\b(?:above|before|previously|earlier|so far|told|said|given|written)\b",
+         0.9, 0.3, imperative=True),
+    _cue("ignore_document", "override",
+         r"\b(?:ignore|disregard)\s+(?:the|this|that|any|all)\s+(?:document|text|context|article|page|passage|content|"
+         r"question|data|input)\b", 0.8, 0.25, imperative=True),
+    _cue("new_instructions_header", "override",
+         r"\b(?:new|updated|revised|real|actual|true|secret|hidden|priority|override|additional)\s+(?:system\s+)?"
+         r"(?:instructions?|directives?|task|prompt|orders|rules)\s*[:\-–—]", 0.75),
+    _cue("your_new_task", "override",
+         r"\byour\s+(?:new|real|actual|true|next|only|updated)\s+(?:task|job|goal|instructions?|purpose|objective|"
+         r"mission|directive)\b", 0.7),
+    _cue("instructions_void", "override",
+         r"\b(?:earlier|previous|prior|above|preceding|original|old|initial)\s+(?:instructions?|directives?|rules|"
+         rf"prompts?|guidelines)\b(?:\s+{_W}){{0,2}}?\s+(?:no longer apply|(?:are|is) (?:now )?(?:void|cancel+ed|"
+         r"revoked|obsolete|invalid|null|overridden|superseded)|do(?:es)? not apply|don['’]t apply|"
+         r"ha(?:ve|s) been (?:revoked|cancel+ed|replaced|updated|overridden))", 0.85),
+    _cue("override_word", "override",
+         r"\b(?:system override|override mode|admin(?:istrator)? override|jailbr(?:eak|oken)\w*)\b", 0.45),
+    # --- role tokens and turn markers
+    _cue("chat_token", "role_token",
+         r"<\|(?:im_start|im_end|im_sep|system|user|assistant|end|endoftext|eot_id|eom_id|start_header_id|"
+         r"end_header_id|begin_of_text|end_of_text|prompter|model)\|>", 0.95),
+    _cue("inst_token", "role_token", r"\[/?INST\]|<</?SYS>>|<start_of_turn>|<end_of_turn>", 0.95),
+    _cue("xml_role_tag", "role_token",
+         r"<\s*/?\s*(?:system|sys|assistant|user|instructions?|admin|prompt|system[_-]prompt)\s*>", 0.9),
+    _cue("markdown_role_header", "role_token",
+         r"(?m)^[ \t>*_]*(?:<!--[ \t]*)?#{2,4}[ \t]*(?:Instruction|Response|System(?: Prompt)?|Input|Human|Assistant|User)s?"
+         r"[ \t]*(?::|$)", 0.9),
+    # --- refusal templates
+    _cue("as_an_ai", "refusal", rf"\bas an?\s+(?:{_AI}|text-based AI|machine learning model)\b[^.!?\n]{{0,40}}?\bI\b",
+         0.95),
+    _cue("ai_developed_by", "refusal",
+         r"\bas an? (?:AI|A\.I\.|language model|AI (?:language )?model|AI assistant)\s+(?:developed|created|trained|"
+         r"made|built)\s+by\b", 0.9),
+    _cue("sorry_cannot", "refusal",
+         rf"\b(?:I{_APOS}m|I am)\s+(?:so\s+|very\s+|really\s+)?(?:sorry|afraid)\b[^.!?\n]{{0,60}}?\bI\s*"
+         rf"(?:can{_APOS}?t|cannot|can not|am (?:not able|unable)|{_APOS}m (?:not able|unable)|won{_APOS}t|"
+         rf"will not|must (?:decline|refuse)|do not|don{_APOS}t)\b", 0.8),
+    _cue("cannot_fulfil_request", "refusal",
+         rf"\bI\s*(?:can{_APOS}?t|cannot|am unable to|{_APOS}m unable to|won{_APOS}t|will not|am not able to)\s+"
+         rf"(?:{_W}\s+){{0,2}}?(?:assist|help|comply|fulfil+|provide|complete|engage|generate|create|answer|support)"
+         rf"\s+(?:{_W}\s+){{0,2}}?(?:with\s+)?(?:this|that|your|such)\s+(?:requests?|quer(?:y|ies)|questions?|"
+         r"tasks?|prompts?|topics?)", 0.8),
+    _cue("i_am_an_ai", "refusal",
+         rf"\b(?:I{_APOS}m|I am)\s+(?:(?:just|only|merely|simply)\s+)?an?\s+(?:AI|A\.I\.|artificial intelligence|"
+         r"(?:large\s+)?language model|LLM|AI language model|AI assistant|AI model|virtual assistant|chatbot)\b", 0.85),
+    _cue("against_my_guidelines", "refusal",
+         r"\b(?:goes|go|is|are|would be|be)\s+against\s+(?:my|our)\s+(?:programming|guidelines|policies|policy|"
+         r"principles|ethical guidelines|content polic(?:y|ies)|terms)\b", 0.8),
+    _cue("no_personal_opinions", "refusal",
+         rf"\bI\s+(?:do not|don{_APOS}t)\s+have\s+(?:personal\s+(?:opinions|feelings|beliefs|experiences|preferences)|"
+         r"feelings|emotions|access to (?:real-time|the internet|current)|the ability to (?:browse|access))", 0.75),
+    _cue("apology_opener", "refusal", rf"\bI(?:{_APOS}m| am)?\s+(?:so\s+|very\s+|really\s+)?(?:sorry|apologi[sz]e|afraid)\b", 0.3),
+    _cue("knowledge_cutoff", "refusal", r"\bmy\s+(?:knowledge|training)\s+(?:cut-?off|data)\b", 0.6),
+    _cue("not_appropriate_for_me", "refusal", rf"\bit(?:{_APOS}s| is) not appropriate for me to\b", 0.6),
+    _cue("apologise_confusion", "refusal", r"\bI (?:apologi[sz]e|am sorry) for (?:any|the) (?:confusion|inconvenience)\b",
+         0.5),
+    _cue("made_by_vendor", "refusal",
+         r"\b(?:trained|developed|created|made|built)\s+by\s+(?:OpenAI|Anthropic|Google(?: DeepMind)?|Meta(?: AI)?|"
+         r"Mistral(?: AI)?)\b", 0.3),
+    # --- output format / language overrides
+    _cue("respond_in_format", "output_override",
+         rf"\b(?:respond|reply|answer|write|speak|talk|communicate|output|return|format|give|provide|produce|"
+         rf"generate|compose)\b(?:\s+{_W}){{0,4}}?\s+(?:(?:only|exclusively|entirely|solely)\s+)?"
+         rf"(?:in|using|into|with|as)\s+(?:(?:a|an|the|valid|plain|pure|proper|strict|fluent|all)\s+)?{_FORMAT}\b",
+         0.75, 0.25, imperative=True),
+    _cue("written_in_format", "output_override",
+         rf"\b(?:must|should|shall|has to|have to|needs? to|is to|are to|will)\s+be\s+(?:{_W}\s+)?(?:written|given|formatted|provided|delivered|phrased)\s+(?:{_W}\s+)?(?:in|as)\s+"
+         rf"(?:(?:a|an|the|valid|plain)\s+)?{_FORMAT}\b", 0.55),
+    _cue("end_every_answer_with", "output_override",
+         rf"\b(?:end|start|begin|finish|conclude|close|prefix|suffix|sign|preface|open)\s+(?:each|every|all|your|any)"
+         rf"\s+(?:{_W}\s+){{0,2}}?{_OUTPUT_NOUN}\s+(?:with|by)\b", 0.85, 0.3, imperative=True),
+    _cue("your_answer_must", "output_override",
+         rf"\byour\s+(?:{_W}\s+)?{_OUTPUT_NOUN}\s+(?:must|should|shall|has to|have to|needs? to|will|may only|"
+         r"can only|is to|are to|ought to)\b", 0.45),
+    _cue("in_every_answer", "output_override",
+         rf"\b(?:in|to|at the (?:end|start|beginning) of)\s+(?:all|every|each|any)\s+(?:of\s+)?(?:your\s+)?"
+         rf"(?:future\s+|subsequent\s+|following\s+)?{_OUTPUT_NOUN}\b", 0.55),
+    _cue("reply_only", "output_override",
+         r"\b(?:reply|respond|answer|say|output|print|write|type|return|state|repeat|echo)\s+(?:only|just|exactly|"
+         r"simply|solely|nothing but|with nothing but)\b", 0.8, 0.3, imperative=True),
+    _cue("reply_with", "output_override", r"\b(?:reply|respond|answer)\s+with\b", 0.45, 0.15, imperative=True),
+    _cue("nothing_else", "output_override",
+         r"\bnothing else\b|\binstead of (?:answering|responding|replying)\b|\b(?:to|for) (?:every|each|any|all)\s+"
+         r"(?:questions?|quer(?:y|ies)|prompts?|messages?|requests?)\b|\bto (?:everything|anything)\b", 0.35),
+    _cue("not_in_your_answer", "output_override",
+         rf"\b(?:do not|don{_APOS}t|never)\s+(?:{_W}\s+){{0,3}}?(?:in|from|within)\s+your\s+{_OUTPUT_NOUN}", 0.6),
+    _cue("include_in_answer", "output_override",
+         rf"\b(?:include|insert|add|append|put|mention|place|embed)\b(?:\s+\S{{1,40}}){{0,5}}?\s+(?:in|into|to|at the "
+         rf"(?:end|start|beginning) of)\s+(?:your|the|each|every|all|any)\s+(?:{_W}\s+)?{_OUTPUT_NOUN}\b",
+         0.7, 0.35, imperative=True),
+    _cue("act_on_model_output", "output_override",
+         r"\b(?:reply|respond|answer|say|output|print|write|type|repeat|tell|include|mention|add|append|insert|put|send|"
+         r"forward|execute|run|call|use|list|dump|show|share|reveal|give|provide|return|state|greet|rate|assign|translate|"
+         r"summari[sz]e|format|begin|start|end|finish|sign|stop|replace|keep|copy|quote|recommend|cite|make sure|ensure)\b"
+         r"[^.!?\n]{0,80}?\b(?:the user(?:['’]s)?|your\s+(?:(?:future|next|subsequent|following|final|every|own)\s+)?"
+         r"(?:answers?|responses?|replies|reply|outputs?|summar(?:y|ies)|messages?|system (?:message|prompt)|developers?|"
+         r"creators?|configuration|instructions|rules|guidelines|tools?|memory|context)|(?:every|each|any|all(?: of)? your)"
+         r"\s+(?:(?:future|next|subsequent|following)\s+)?(?:answers?|responses?|replies|reply|outputs?|summar(?:y|ies))|"
+         r"(?:the|this|our)\s+(?:conversation|chat)(?: history)?|conversation history|chat history|code interpreter|"
+         r"(?:browsing|browser|email|e-mail|web|search|file)\s+tool|plugins?|function call|tool call)\b",
+         0.7, 0.3, imperative=True),
+    _cue("question_independent", "answer_override",
+         r"\b(?:regardless of|no matter|irrespective of|independent(?:ly)? of|whatever)\s+(?:what\s+)?(?:the\s+|which\s+)?"
+         r"(?:question|query|prompt|input|request|user asks|you are asked|is asked)", 0.6),
+    _cue("questions_about_this_document", "answer_override",
+         r"\b(?:every|any|each|all)\s+(?:\w{1,30}\s+)?(?:questions?|quer(?:y|ies)|answers?|summar(?:y|ies))\s+(?:about|on|"
+         r"regarding|concerning|relating to|related to|of)\s+this\s+(?:text|document|page|article|passage|subject|topic|"
+         r"site|website)\b", 0.5),
+    _cue("praise_output", "model_address",
+         r"\b(?:that|your|the)\s+(?:last\s+|previous\s+)?(?:summary|answer|response|reply|translation|output)\s+(?:was|is)"
+         r"\s+(?:perfect|great|correct|excellent|good|wrong|incorrect)\b", 0.4),
+    _cue("assign_score", "model_address",
+         r"\b(?:assign|give|award)\s+(?:it|this|the\s+(?:text|answer|response|essay|submission|document))\s+(?:a\s+)?"
+         r"(?:score|rating|grade|mark)\s+of\s+\d|\brate\s+(?:it|this|the\s+(?:text|answer|response))\s+(?:as\s+)?"
+         r"(?:correct|\d)", 0.5),
+    # --- persona switches
+    _cue("you_are_now", "persona",
+         r"\byou\s+are\s+(?:now|henceforth|hereby|from now on)\b(?!\s+(?:ready|able|free|connected|logged|signed|"
+         r"registered|done|finished|set|entering|leaving|in\s+(?:the\s+)?(?:setup|settings|recovery)))", 0.4),
+    _cue("you_are_an_ai", "persona",
+         rf"\byou\s+are\s+(?:now\s+)?(?:DAN\b|an?\s+(?:{_W}\s+){{0,3}}?(?:AI|A\.I\.|assistant|chatbot|bot|"
+         r"language model|LLM|model|GPT)\b)", 0.6),
+    _cue("you_are_not_chatgpt", "persona",
+         rf"\byou{_APOS}?(?:re| are)\s+(?:no longer|not)\s+(?:ChatGPT|Claude|Gemini|Bard|Copilot|an? (?:AI|assistant|"
+         r"language model|chatbot))\b", 0.7),
+    _cue("act_as_if_you", "persona",
+         r"\b(?:act|behave|respond|pretend|roleplay|role-play|play|pose|speak|answer|function|operate)\s+(?:as|like)\s+"
+         r"(?:if|though)\s+you\b", 0.7, 0.3, imperative=True),
+    _cue("act_as", "persona",
+         r"\b(?:act|behave|roleplay|role-play|pose)\s+as\s+(?:an?|the|my|your)\b", 0.45, 0.1, imperative=True),
+    _cue("act_as_ai", "persona",
+         rf"\b(?:act|behave|roleplay|role-play|pose|function)\s+as\s+(?:an?|the|my|your)\s+(?:{_W}\s+){{0,3}}?{_AI}\b",
+         0.75, 0.2, imperative=True),
+    _cue("pretend_you_are", "persona",
+         rf"\b(?:pretend|imagine)\s+(?:that\s+)?(?:you\s+are|you{_APOS}re|to\s+be)\b", 0.6, 0.2, imperative=True),
+    _cue("unrestricted_ai", "persona",
+         r"\b(?:DAN|do anything now|developer mode|unfiltered|uncensored|unrestricted|no (?:restrictions|filters|"
+         r"ethics|morals|guidelines|limitations)|without (?:any\s+)?(?:restrictions|filters|censorship|limitations|"
+         r"guidelines|ethical guidelines|morals|content filters|rules))\b", 0.35),
+    _cue("from_now_on", "persona", r"\bfrom now on\b|\bhenceforth\b", 0.3),
+    _cue("stay_in_character", "persona",
+         rf"\b(?:stay|remain) in character\b|\bbreak(?:ing)? character\b|\byour\s+(?:new\s+)?(?:name|persona|"
+         r"identity|role|character)\s+is\b", 0.5),
+    # --- prompt / secret leaks
+    _cue("reveal_prompt", "prompt_leak",
+         rf"\b(?:print|reveal|show|display|output|repeat|tell|share|disclose|leak|list|give|send|dump|expose|recite|"
+         rf"write out|paste|provide|echo|return|spell out|quote|type out)\b(?:\s+(?:me|us))?\s+(?:{_W}\s+){{0,5}}?"
+         r"(?:system prompt|system message|initial prompt|original prompt|hidden prompt|secret prompt|pre-?prompt|"
+         r"meta-?prompt|developer (?:message|prompt|instructions)|API[ -]keys?|secret keys?|access tokens?|private keys?|"
+         r"credentials|environment variables|(?:hidden|secret|internal|initial|original|system|confidential)\s+"
+         r"(?:instructions|rules|guidelines|configuration|settings|context|notes)|instructions (?:above|you were given|"
+         r"you received)|your (?:instructions|rules|guidelines|configuration|prompt|directives|programming|context|"
+         r"training data|password))\b", 0.85, 0.3, imperative=True, negation_kills=True),
+    _cue("repeat_text_above", "prompt_leak",
+         rf"\brepeat\s+(?:{_W}\s+){{0,3}}?(?:words|text|lines|sentences|instructions|everything|all)\s+(?:above|before|"
+         r"preceding|prior)\b|\b(?:instructions|text|everything|words)\s+(?:above|before)\s+(?:this|here)\b",
+         0.8, 0.3, imperative=True, negation_kills=True),
+    _cue("ask_about_instructions", "prompt_leak",
+         r"\b(?:what|which|how)\b[^.!?\n]{0,30}?\byou(?:r)?\b[^.!?\n]{0,30}?\b(?:told|instructed|programmed|"
+         r"system (?:message|prompt)|initial prompt|hidden (?:prompt|instructions))\b", 0.6),
+    _cue("what_is_your_prompt", "prompt_leak",
+         rf"\bwhat\s+(?:is|are|was|were)\s+your\s+(?:{_W}\s+)?(?:system prompt|instructions|initial prompt|rules|"
+         r"guidelines|directives|prompt|configuration)\b", 0.7),
+    # --- answer overrides
+    _cue("correct_answer_is", "answer_override",
+         rf"\b(?:correct|right|true|only|real|official|final|proper|expected)\s+answer\s+(?:to|for)\s+(?:every|each|any|"
+         rf"all|these|the following|this|those)\b(?:\s+{_W}){{0,3}}?\s+(?:is|are|will be|should be|must be|shall be)\b",
+         0.8),
+    _cue("whatever_asked_answer", "answer_override",
+         rf"\b(?:whatever|no matter what|regardless of (?:what|the question|which)|every time|whenever|if)\s+"
+         rf"(?:you\s+are|you{_APOS}re|anyone|someone|somebody|the user|a user|people|they|i)\s+(?:{_W}\s+){{0,2}}?"
+         r"ask(?:s|ed)?\b[^.!?\n]{0,80}?\b(?:answer|reply|respond|say|tell|output|write|state|the answer is)\b", 0.65),
+    _cue("answer_every_question_with", "answer_override",
+         rf"\b(?:answer|reply|respond)\s+(?:to\s+)?(?:every|all|any|each)\s+(?:{_W}\s+)?(?:questions?|quer(?:y|ies)|"
+         r"prompts?|messages?|requests?)\s+(?:with|by (?:saying|writing))\b", 0.85, 0.3, imperative=True),
+    _cue("questions_must_be_answered", "answer_override",
+         r"\b(?:all|every|any|each)\s+(?:\w{1,30}\s+)?(?:questions?|quer(?:y|ies))\s+(?:about|regarding|on|concerning|"
+         r"related to)\s+(?:this|the)\s+(?:document|text|page|article|passage|topic|subject|company|product|website|"
+         r"site)\b[^.!?\n]{0,40}?\b(?:must|should|shall|are to|is to|has to|have to)\s+be\s+answered\b", 0.85),
+    # --- addressing an AI directly
+    _cue("note_to_ai", "model_address",
+         rf"\b(?:note|message|instructions?|attention|notice|reminder|warning|directive|memo|request|hint|tip|"
+         rf"info(?:rmation)?|PS)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+|every\s+)?{_AI}\b", 0.85),
+    _cue("hey_ai", "model_address",
+         r"\b(?:dear|hey|hi|hello|attention|listen(?: up)?|ok(?:ay)?)[,!]?\s+(?:AI|A\.I\.|assistant|ChatGPT|GPT(?:-\d)?|"
+         r"Claude|Gemini|Bard|Copilot|Siri|Alexa|LLM|model|bot|chatbot)\b", 0.7),
+    _cue("if_you_are_an_ai", "model_address",
+         rf"\bif\s+you(?:\s+are|{_APOS}re)\s+(?:an?|the|one of the)\s+(?:{_W}\s+)?{_AI}\b", 0.85),
+    _cue("ai_reading_this", "model_address",
+         rf"\b{_AI}\s+(?:that\s+(?:is|are)\s+)?(?:reading|processing|parsing|summari[sz]ing|analy[sz]ing|answering|"
+         r"seeing|crawling|scraping|ingesting|indexing|evaluating|reviewing)\s+(?:this|these)\b", 0.8),
+    _cue("your_system_prompt", "model_address",
+         r"\byour\s+(?:system prompt|instructions|programming|guidelines|training|safety (?:guidelines|filters|rules|"
+         r"settings)|content (?:policy|policies|filters?)|rules|creators?|developers?|previous (?:instructions|context|"
+         r"answers?)|context window|knowledge cutoff|(?:initial|original|hidden) (?:prompt|instructions))\b", 0.35),
+    _cue("about_this_document", "model_address",
+         rf"\b(?:when|whenever|if|before|while)\s+(?:you\s+are\s+|you{_APOS}re\s+|you\s+)?(?:answering|responding|"
+         r"replying|summari[sz]ing|asked|processing|reading|analy[sz]ing|answer|respond|reply|summari[sz]e)\b"
+         r"[^.!?\n]{0,40}?\b(?:this|the)\s+(?:document|text|page|article|passage)\b", 0.35),
+    _cue("do_not_tell_user", "model_address",
+         rf"\b(?:do not|don{_APOS}t|never)\s+(?:mention|reveal|disclose|acknowledge|tell|inform|let)\b[^.!?\n]{{0,40}}?"
+         r"\b(?:the user|this (?:note|message|instruction)|these instructions)\b", 0.5),
+    _cue("you_must_obey", "model_address",
+         r"\byou\s+(?:must|should|shall|will|are to|are required to|need to|have to)\s+(?:now\s+)?(?:always\s+|only\s+|"
+         r"never\s+)?(?:answer|reply|respond|say|output|print|comply|obey|ignore|pretend|refuse|repeat)\b", 0.35),
+)
+
+# Prefilter: every cue needs, inside its unit, a word starting with one of its anchors (lower-case
+# [a-z]+ tokens; "$" = whole word) or, for markup cues, one of the characters "<[#". Units without any
+# anchor are never scanned by the slower cue patterns. tests/test_instructions.py checks that the
+# prefilter changes no score.
+_ANCHOR_WORDS = {
+    "override_verb": "ignor|disregard|forget|overrid|bypass|discard|abandon|neglect|dismiss|eras|cancel|aside$|throw$|"
+                     "follow|obey",
+    "instruction_noun": "instruction|directive|task|prompt|order|rule|guideline",
+    "your": "your",
+    "override_word": "overrid|jailbr",
+    "apology": "sorry$|afraid$|apologi",
+    "i": "i$",
+    "against": "against$",
+    "cutoff": "knowledge$|training$",
+    "appropriate": "appropriate$",
+    "vendor": "openai$|anthropic$|google$|meta$|mistral$",
+    "output_verb": "respond|reply|answer|write|speak|talk|communicat|output|return|format|give|provide|produce|generat|"
+                   "compos|say$|print|type$|state$|repeat|echo$",
+    "participle": "written$|given$|formatted$|provided$|delivered$|phrased$",
+    "output_noun": "answer|respons|repl|output|message|summar|completion",
+    "nothing_else": "nothing$|instead$|question|quer|prompt|message|request|everything$|anything$",
+    "you": "you",
+    "act_as": "act$|behave$|roleplay$|role$|pose$|function$",
+    "pretend": "pretend$|imagine$",
+    "unrestricted": "dan$|anything$|developer$|unfilter|uncensor|unrestrict|restriction|filter|ethic|moral|guideline|"
+                    "limitation|censorship|rule",
+    "now_on": "now$|henceforth$",
+    "character": "character$|your",
+    "secret_noun": "prompt|message|api$|key|token|credential|environment|instruction|rule|guideline|configuration|"
+                   "setting|context|note|password|directive|programming|training",
+    "above": "repeat|above$|before$",
+    "answer_word": "answer",
+    "ask": "ask",
+    "ai_noun": "ai$|artificial$|llms?$|language$|model|assistant|chatbot|bots?$|gpt|chatgpt|claude$|gemini$|bard$|"
+               "copilot$|llama$|mistral$|agent|automated$|siri$|alexa$",
+    "doc_noun": "document$|text$|page$|article$|passage$",
+    "tell_user": "user|note|message|instruction",
+    "safety": "content$|safety$|moderation$|ethical$",
+    "mode": "mode$",
+    "task_end": "task$|end$|ends$",
+    "model_object": "user|your|every$|each$|any$|all$|conversation|chat$|interpreter$|tool$|plugin|function$",
+    "independent": "regardless$|matter$|irrespective$|independent|whatever$",
+    "score": "score|rating|grade|mark$|rate$",
+}
+_MARKUP_GROUP = "markup"  # chat tokens, <system> tags, ### headers: the unit contains "<", "[" or "#"
+_ANCHOR_OF = {
+    "ignore_previous": "override_verb", "ignore_instructions_above": "override_verb",
+    "forget_everything": "override_verb", "ignore_document": "override_verb",
+    "new_instructions_header": "instruction_noun", "your_new_task": "your", "instructions_void": "instruction_noun",
+    "override_word": "override_word", "chat_token": _MARKUP_GROUP, "inst_token": _MARKUP_GROUP,
+    "xml_role_tag": _MARKUP_GROUP, "markdown_role_header": _MARKUP_GROUP, "as_an_ai": "ai_noun",
+    "ai_developed_by": "ai_noun", "sorry_cannot": "apology", "cannot_fulfil_request": "i", "i_am_an_ai": "i",
+    "against_my_guidelines": "against", "no_personal_opinions": "i", "apology_opener": "apology",
+    "knowledge_cutoff": "cutoff", "not_appropriate_for_me": "appropriate", "apologise_confusion": "i",
+    "made_by_vendor": "vendor", "respond_in_format": "output_verb", "written_in_format": "participle",
+    "end_every_answer_with": "output_noun", "your_answer_must": "your", "in_every_answer": "output_noun",
+    "reply_only": "output_verb", "reply_with": "output_verb", "nothing_else": "nothing_else",
+    "not_in_your_answer": "your", "include_in_answer": "output_noun", "you_are_now": "you", "you_are_an_ai": "you",
+    "you_are_not_chatgpt": "you", "act_as_if_you": "you", "act_as": "act_as", "act_as_ai": "act_as",
+    "pretend_you_are": "pretend", "unrestricted_ai": "unrestricted", "from_now_on": "now_on",
+    "stay_in_character": "character", "reveal_prompt": "secret_noun", "repeat_text_above": "above",
+    "what_is_your_prompt": "your", "correct_answer_is": "answer_word", "whatever_asked_answer": "ask",
+    "answer_every_question_with": "output_verb", "questions_must_be_answered": "answer_word", "note_to_ai": "ai_noun",
+    "hey_ai": "ai_noun", "if_you_are_an_ai": "you", "ai_reading_this": "ai_noun", "your_system_prompt": "your",
+    "about_this_document": "doc_noun", "do_not_tell_user": "tell_user", "you_must_obey": "you",
+    "ignore_rules_given_earlier": "override_verb", "ignore_safety": "safety", "enter_mode": "mode",
+    "task_complete": "task_end", "act_on_model_output": "model_object", "question_independent": "independent",
+    "questions_about_this_document": "doc_noun", "praise_output": "output_noun", "assign_score": "score",
+    "ask_about_instructions": "you",
+}
+assert set(_ANCHOR_OF) == {c.name for c in CUES}, "every cue needs an anchor"
+_ANCHOR_WORD_RES = {group: re.compile(f"(?:{words})") for group, words in _ANCHOR_WORDS.items()}
+_TOKEN = re.compile(r"[a-z]+")
+
+
+_ANY_ANCHOR_WORD = re.compile("|".join(f"(?:{words})" for words in _ANCHOR_WORDS.values()))
+
+
+@functools.lru_cache(maxsize=65536)
+def _anchor_groups(token: str) -> frozenset[str]:
+    if not _ANY_ANCHOR_WORD.match(token):
+        return frozenset()
+    return frozenset(group for group, anchor in _ANCHOR_WORD_RES.items() if anchor.match(token))
+
+
+def _unit_anchor_groups(piece: str) -> set[str]:
+    lowered = piece.lower()
+    groups: set[str] = set()
+    for token in set(_TOKEN.findall(lowered)):
+        groups |= _anchor_groups(token)
+    if "a.i." in lowered:
+        groups.add("ai_noun")
+    if "<" in piece or "[" in piece or "#" in piece:
+        groups.add(_MARKUP_GROUP)
+    return groups
+
+
+# "System: ..." / "Assistant: ..." at the start of a line or unit (capitalised or upper-case, not re.I)
+_TURN_MARKER = re.compile(r"[ \t>*_\[(]*(?:<!--[ \t]*)?(?:System|SYSTEM|Assistant|ASSISTANT|User|USER|Human|HUMAN|Bot|BOT)[ \t]*:")
+_TURN_MARKER_WEIGHT = 0.45
+_DIALOGUE_WEIGHT = 0.8  # two different speakers' turn markers in one text: a spoofed conversation
+# an output verb opening a unit: "Say ZEBRA to confirm." (weak; joins a passage, never starts one)
+_OUTPUT_VERB_START = re.compile(
+    r"[\W_]{0,6}(?=[A-Z])(?i:say|reply|respond|answer|output|print|type|write|return|state|repeat|echo|mention|include)\b"
+)
+_OUTPUT_VERB_START_WEIGHT = 0.3
+
+# imperative position: what may precede a verb-led cue within its unit
+_IMPERATIVE_BEFORE = re.compile(
+    r"(?:^|[:;,!?.(\[{*>\"“‘'\-–—]|\b(?:please|kindly|now|just|simply|then|first|instead|immediately|"
+    r"always|only|never|must|should|shall|you(?:'ll|’ll)?|you (?:will|must|should|shall|need to|have to|are to|"
+    r"are required to|are instructed to|are going to)|(?:i|we) (?:want|need|command|order|instruct|ask|require) you to|"
+    r"(?:make|be) sure (?:to|you)|remember to|do not forget to|don['’]t forget to|do not|don['’]t))\s*$",
+    re.I,
+)
+_NEGATED_BEFORE = re.compile(r"\b(?:never|not|don['’]t|do not|cannot|can['’]t|won['’]t)\s*$", re.I)
+_SPEECH_VERB = re.compile(
+    r"\b(?:said|says|asked|asks|whispered|shouted|barked|replied|told|tells|wrote|writes|announced|added|explained|"
+    r"yelled|cried|muttered|insisted|declared|ordered|warned|snapped|called out|tweeted)\b",
+    re.I,
+)
+
+# encyclopedic / reporting framing of a unit
+_PENALTIES: tuple[tuple[re.Pattern, float], ...] = tuple(
+    (re.compile(p, re.I), w)
+    for p, w in (
+        (r"(?<!you )(?<!we )\b(?:is|are|was|were|has been|have been)\s+(?:an?|the|one of the|a type of|a kind of|"
+         r"a form of)\s", 0.25),
+        (r"\brefers? to\b|\b(?:known|referred to|described|defined|termed|dubbed|called)\s+as\b|\bso-called\b|"
+         r"\b(?:is|was|are|were)\s+called\b", 0.3),
+        (r"\b(?:in which|whereby|wherein|such as|for example|for instance|e\.g\.)", 0.25),
+        (r"\b(?:the|a|an|such|these|those|many|some|most|early|modern|their|its)\s+(?:AI|models?|chatbots?|"
+         r"assistants?|systems?|LLMs?|language models?|bots?|agents?)\s+(?:to|into|would|will|can|could|may|might|is|"
+         r"was|are|were|that|which|has|had|have|do|does|did|often|typically|usually)\b", 0.25),
+        (r"\b(?:attackers?|researchers?|hackers?|users|adversar(?:y|ies)|criminals|scammers|critics|journalists|studies|"
+         r"developers|people)\s+(?:\w{1,30}\s+){0,2}?(?:instruct|tell|told|ask|trick|cause|caused|make|made|prompt|"
+         r"craft|embed|insert|inject|hid|hide|use|used|show|showed|found|discover|demonstrat|report|note)\w*", 0.3),
+        (r"\b(?:was|were|had been|has been|have been)\s+(?:\w{1,30}\s+)?(?:instructed|told|asked|ordered|prompted|"
+         r"trained|designed|programmed|released|launched|developed|introduced|created|described|used)\b", 0.25),
+        (r"\b(?:in|since|by|during|until|from)\s+(?:1[5-9]\d\d|20\d\d)\b", 0.2),
+    )
+)
+_MAX_PENALTY = 0.6
+_QUOTE_PENALTY = 0.3
+_ATTRIBUTION_PENALTY = 0.3
+
+# paired chat blocks taken whole
+_BLOCK_PAIRS = (
+    (re.compile(r"<\|im_start\|>"), re.compile(r"<\|im_end\|>")),
+    (re.compile(r"\[INST\]"), re.compile(r"\[/INST\]")),
+    (re.compile(r"<<SYS>>"), re.compile(r"<</SYS>>")),
+    (re.compile(r"<\s*(system|sys|assistant|user|instructions?|admin|prompt)\s*>", re.I), None),  # closer built per match
+    (re.compile(r"<\|start_header_id\|>"), re.compile(r"<\|eot_id\|>")),
+)
+_MAX_BLOCK_CHARS = 3000
+
+_WRAPPERS = (("<!--", "-->"), ("[", "]"), ("(", ")"), ("{", "}"), ("**", "**"), ("__", "__"), ('"', '"'), ("“", "”"))
+
+# units: sentence ends within lines; a unit never spans a newline
+_LINE = re.compile(r"[^\n]+")
+_SENTENCE_END = re.compile(r"(?:[.!?…]+[\"'”’)\]*_]*|[>\]])(?=\s)|\|>")
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_HAS_WORD = re.compile(r"[^\W_]")
+_LOWER = re.compile(r"[a-z]")
+_SHOUTED = re.compile(r"[A-Z]{3,}")
+
+
+# ------------------------------------------------------------------------------------------------
+def split_units(text: str) -> list[Unit]:
+    """Cut ``text`` into units: sentence-like pieces within lines, at most ``MAX_UNIT_CHARS`` long."""
+    units: list[Unit] = []
+    blank_lines = [m.start() for m in _BLANK_LINE.finditer(text)]
+    for line in _LINE.finditer(text):
+        paragraph = bisect.bisect_left(blank_lines, line.start())
+        cuts = [m.end() for m in _SENTENCE_END.finditer(text, line.start(), line.end())]
+        piece_start = line.start()
+        for cut in [*cuts, line.end()]:
+            for s, e in _cap_length(text, piece_start, cut):
+                s, e = _strip(text, s, e)
+                if s < e:
+                    units.append(Unit(s, e, paragraph))
+            piece_start = cut
+    return units
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _cap_length(text: str, start: int, end: int):
+    while end - start > MAX_UNIT_CHARS:
+        cut = text.rfind(" ", start + MAX_UNIT_CHARS // 2, start + MAX_UNIT_CHARS)
+        cut = cut + 1 if cut > 0 else start + MAX_UNIT_CHARS
+        yield start, cut
+        start = cut
+    yield start, end
+
+
+def _in_quotes(text: str, unit: Unit, pos: int) -> bool:
+    """Inside quotation marks, judged within the unit: an open quote before ``pos`` or an unmatched
+    closing one after it (a quotation that started in an earlier sentence)."""
+    before, after = text[unit.start : pos], text[pos : unit.end]
+    if before.count('"') % 2 == 1 or after.count('"') % 2 == 1:
+        return True
+    if before.rfind("“") > before.rfind("”"):
+        return True
+    close_after, open_after = after.find("”"), after.find("“")
+    return close_after >= 0 and (open_after < 0 or close_after < open_after)
+
+
+_DETERMINER_BEFORE = re.compile(
+    r"\b(?:the|a|an|this|that|these|those|its|his|her|their|our|my|your|of|in|on|under|by|to)\s$", re.I
+)
+
+
+def _capitalised_mid_sentence(text: str, pos: int) -> bool:
+    """A capitalised verb right after a lower-case word ("The city was Ignore ...") starts an inserted
+    clause; after a determiner or preposition it is a name instead ("under the Act as amended")."""
+    if not text[pos].isupper() or pos < 2 or text[pos - 1] != " " or not text[pos - 2].islower():
+        return False
+    return not _DETERMINER_BEFORE.search(text, max(0, pos - 8), pos)
+
+
+def _cue_weight(cue: Cue, text: str, unit: Unit, match: re.Match) -> float:
+    weight = cue.weight
+    if cue.imperative_only:
+        before = text[max(unit.start, match.start() - 60) : match.start()]
+        if not (_IMPERATIVE_BEFORE.search(before) or _capitalised_mid_sentence(text, match.start())):
+            weight = cue.other_weight
+        if cue.negation_kills and _NEGATED_BEFORE.search(before):
+            weight = min(weight, 0.15)
+    if cue.kind != "role_token" and _in_quotes(text, unit, match.start()):
+        weight -= _QUOTE_PENALTY
+        if _SPEECH_VERB.search(text, unit.start, unit.end):
+            weight -= _ATTRIBUTION_PENALTY
+    return weight
+
+
+def _cues_to_run(text: str, units: list[Unit], prefilter: bool):
+    """(unit index, cues) pairs worth scanning: the cues whose anchors occur in the unit."""
+    for index, unit in enumerate(units):
+        if not prefilter:
+            yield index, CUES
+            continue
+        groups = _unit_anchor_groups(text[unit.start : unit.end])
+        if groups:
+            yield index, tuple(c for c in CUES if _ANCHOR_OF[c.name] in groups)
+
+
+def score_units(text: str, classifier: Classifier | None = None, *, prefilter: bool = True) -> list[ScoredUnit]:
+    """Score every unit of ``text`` (rules, and the optional classifier).
+
+    ``prefilter=False`` scans every unit with every cue (same scores, slower; used to check the prefilter).
+    """
+    units = split_units(text)
+    if not units:
+        return []
+    # best weight per (unit, cue), and where it matched
+    found: dict[int, dict[str, tuple[float, str, int]]] = {}
+
+    def record(index: int, name: str, weight: float, kind: str, pos: int) -> None:
+        per_unit = found.setdefault(index, {})
+        if weight > per_unit.get(name, (0.0,))[0]:
+            per_unit[name] = (weight, kind, pos)
+
+    for index, cues in _cues_to_run(text, units, prefilter):
+        unit = units[index]
+        for cue in cues:
+            for match in cue.pattern.finditer(text, unit.start, unit.end):
+                weight = _cue_weight(cue, text, unit, match)
+                if weight > 0:
+                    record(index, cue.name, weight, cue.kind, match.start())
+
+    speakers = set()
+    for index, unit in enumerate(units):
+        marker = _TURN_MARKER.match(text, unit.start, unit.end)
+        if marker:
+            speakers.add(marker.group().strip(" \t>*_:").lower())
+            record(index, "turn_marker", _TURN_MARKER_WEIGHT, "role_token", unit.start)
+        verb = _OUTPUT_VERB_START.match(text, unit.start, unit.end)
+        if verb:
+            record(index, "output_verb_start", _OUTPUT_VERB_START_WEIGHT, "output_override", unit.start)
+    if len(speakers) >= 2:
+        for index, cues in found.items():
+            if "turn_marker" in cues:
+                record(index, "dialogue", _DIALOGUE_WEIGHT, "role_token", units[index].start)
+
+    classifier_scores = _run_classifier(classifier, text, units) if classifier is not None else None
+
+    scored = []
+    for index, unit in enumerate(units):
+        cues = found.get(index)
+        score, kind, passage_start = 0.0, None, unit.start
+        if cues:
+            ranked = sorted(cues.values(), key=lambda c: -c[0])
+            best = ranked[0]
+            # the strongest cue counts fully; the others only close half the remaining gap, so that
+            # two weak cues ("Respond ..." + "to each prompt") do not add up to an instruction
+            miss_others = 1.0
+            for weight, _, _ in ranked[1:]:
+                miss_others *= 1.0 - min(weight, 1.0)
+            rule = min(best[0], 1.0)
+            rule += (1.0 - rule) * 0.5 * (1.0 - miss_others)
+            if _host_goes_on(text, units, index, found):
+                passage_start = _passage_start(text, unit, min(c[2] for c in cues.values()))
+            penalty = sum(w for p, w in _PENALTIES if p.search(text, passage_start, unit.end))
+            score = max(0.0, rule - min(penalty, _MAX_PENALTY))
+            kind = best[1]
+        if classifier_scores is not None and classifier_scores[index] > score:
+            score, kind, passage_start = classifier_scores[index], "classifier", unit.start
+        scored.append(ScoredUnit(unit, round(score, 4), kind, passage_start))
+    return scored
+
+
+def _run_classifier(classifier: Classifier, text: str, units: list[Unit]) -> list[float]:
+    scores = list(classifier([text[u.start : u.end] for u in units]))
+    if len(scores) != len(units):
+        raise ValueError(f"classifier returned {len(scores)} scores for {len(units)} passages")
+    return [min(1.0, max(0.0, float(s))) for s in scores]
+
+
+def find_instruction_spans(
+    text: str,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    extend_threshold: float | None = None,
+    classifier: Classifier | None = None,
+) -> list[InstructionSpan]:
+    """Return the instruction-like passages of ``text`` as spans of the original text, in order.
+
+    ``threshold``: a unit scoring at least this is instruction-like. ``extend_threshold`` (default
+    ``threshold / 2``): neighbouring units scoring at least this join the passage. ``classifier``: optional
+    ``callable(list[str]) -> list[float]`` scoring every unit; the higher of rule and classifier score counts.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be within [0, 1], got {threshold!r}")
+    extend_threshold = threshold / 2 if extend_threshold is None else extend_threshold
+    scored = score_units(text, classifier)
+    if not scored:
+        return []
+    flagged = [s.score >= threshold and s.score > 0 for s in scored]
+    if not any(flagged):
+        return []
+    _take_blocks(text, scored, flagged)
+    _grow(text, scored, flagged, extend_threshold)
+
+    spans: list[InstructionSpan] = []
+    i = 0
+    while i < len(scored):
+        if not flagged[i]:
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < len(scored)
+            and flagged[j + 1]
+            and scored[j + 1].unit.paragraph == scored[j].unit.paragraph
+        ):
+            j += 1
+        members = scored[i : j + 1]
+        best = max(members, key=lambda s: s.score)
+        start = scored[i].passage_start
+        start, end = _take_wrappers(text, start, scored[j].unit.end)
+        spans.append(InstructionSpan(start, end, round(best.score, 4), best.kind or "model_address"))
+        i = j + 1
+    return _merge_overlaps(spans)
+
+
+def _take_blocks(text: str, scored: list[ScoredUnit], flagged: list[bool]) -> None:
+    """Flag every unit between a flagged chat-block opener and its closer."""
+    starts = [s.unit.start for s in scored]
+    for opener, closer in _BLOCK_PAIRS:
+        for match in opener.finditer(text):
+            index = bisect.bisect_right(starts, match.start()) - 1
+            if index < 0 or not flagged[index]:
+                continue
+            close_re = closer or re.compile(r"<\s*/\s*" + re.escape(match.group(1)) + r"\s*>", re.I)
+            close = close_re.search(text, match.end(), match.end() + _MAX_BLOCK_CHARS)
+            if not close:
+                continue
+            last = bisect.bisect_right(starts, close.start()) - 1
+            for k in range(index, last + 1):
+                flagged[k] = True
+
+
+def _is_glue(text: str, unit: Unit) -> bool:
+    """A unit with no words of its own ("-->", "**"), or a short shouted one ("IMPORTANT:", "NOTICE")."""
+    piece = text[unit.start : unit.end]
+    if not _HAS_WORD.search(piece):
+        return True
+    return len(piece) <= 40 and not _LOWER.search(piece) and bool(_SHOUTED.search(piece))
+
+
+def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_threshold: float) -> None:
+    def joins(k: int, towards: int) -> bool:
+        if flagged[k] or scored[k].unit.paragraph != scored[towards].unit.paragraph:
+            return False
+        return scored[k].score >= extend_threshold and scored[k].score > 0 or _is_glue(text, scored[k].unit)
+
+    for i in [i for i, f in enumerate(flagged) if f]:
+        k = i - 1
+        while k >= 0 and joins(k, k + 1):
+            flagged[k] = True
+            k -= 1
+        k = i + 1
+        while k < len(scored) and joins(k, k - 1):
+            flagged[k] = True
+            k += 1
+
+
+_CUT_CANDIDATE = re.compile(r"(?<=[a-z] )(?:[A-Z](?=[a-z])|[A-Z]{2,}|<!--|[<\[*#(])")
+# what may open a passage just before its strongest cue: "IMPORTANT: ", "new instructions: ", "please ", "[", "<!-- "
+_LEAD_IN = re.compile(r"(?:(?:[\w.]{1,20}(?: [\w.]{1,20})?:|please|kindly|<!--|[\[*#(])\s*)+$", re.I)
+_LEAD_IN_WINDOW = 40
+_MAX_LEAD_IN_WORDS = 3  # "IMPORTANT: NOTE TO AI", "Before answering," ... between a passage's first word and its first cue
+
+
+def _host_goes_on(text: str, units: list[Unit], index: int, found: dict) -> bool:
+    """The sentence of ``units[index]`` visibly continues after the passage: past the following units on
+    the same line that carry cues (the rest of the passage), the next unit starts in lower case."""
+    k = index + 1
+    while k < len(units) and "\n" not in text[units[k - 1].end : units[k].start] and (k in found or _is_glue(text, units[k])):
+        k += 1
+    if k >= len(units) or "\n" in text[units[k - 1].end : units[k].start]:
+        return False
+    return text[units[k].start].islower()
+
+
+def _passage_start(text: str, unit: Unit, first_cue: int) -> int:
+    """Where a passage inserted mid-sentence starts (call only when the host sentence goes on after it).
+
+    "The city was Ignore all previous instructions ... founded in 1854.": a capitalised word (or a tag,
+    bracket, markup) right after a lower-case word, at most a few words before the unit's first cue,
+    opens the passage; a lower-case passage starts at its first cue plus any lead-in ("important: ",
+    "please "). The host prefix before it carries no cue (the first cue comes after it).
+    """
+    if first_cue <= unit.start:
+        return unit.start
+    window_start = max(unit.start, first_cue - _LEAD_IN_WINDOW)
+    candidates = [
+        m.start()
+        for m in _CUT_CANDIDATE.finditer(text, window_start, min(unit.end, first_cue + 2))
+        if m.start() <= first_cue and len(text[m.start() : first_cue].split()) <= _MAX_LEAD_IN_WORDS
+    ]
+    if candidates:
+        cut = candidates[-1]
+    else:
+        lead_in = _LEAD_IN.search(text, window_start, first_cue)
+        cut = lead_in.start() if lead_in else first_cue
+    return cut if text[unit.start : cut].strip() else unit.start
+
+
+def _take_wrappers(text: str, start: int, end: int) -> tuple[int, int]:
+    """Extend a span over a wrapper that encloses it: [ ... ], ** ... **, <!-- ... -->, " ... "."""
+    for _ in range(3):
+        before = start
+        while before > 0 and text[before - 1] in " \t":
+            before -= 1
+        after = end
+        while after < len(text) and text[after] in " \t":
+            after += 1
+        inner = text[start:end]
+        for opener, closer in _WRAPPERS:
+            opened_before = before >= len(opener) and text.startswith(opener, before - len(opener))
+            closed_after = text.startswith(closer, after)
+            if opened_before and closed_after:
+                start, end = before - len(opener), after + len(closer)
+                break
+            if inner.startswith(opener) and not inner.endswith(closer) and closed_after:
+                end = after + len(closer)
+                break
+            if inner.endswith(closer) and not inner.startswith(opener) and opened_before:
+                start = before - len(opener)
+                break
+        else:
+            break
+    return start, end
+
+
+def _merge_overlaps(spans: list[InstructionSpan]) -> list[InstructionSpan]:
+    merged: list[InstructionSpan] = []
+    for span in spans:
+        if merged and span.start <= merged[-1].end:
+            last = merged[-1]
+            best = last if last.score >= span.score else span
+            merged[-1] = InstructionSpan(last.start, max(last.end, span.end), best.score, best.kind)
+        else:
+            merged.append(span)
+    return merged
+
+
+# ------------------------------------------------------------------------------------------------
+def apply_spans(text: str, spans: Sequence[InstructionSpan], mode: str = "remove", placeholder: str = DEFAULT_PLACEHOLDER) -> str:
+    """Remove (``"remove"``), mask (``"mask"``) or keep (``"tag"``) the spans of ``text``.
+
+    Removal keeps one separator where a passage sat between two pieces of text (the one with more line
+    breaks), so "A. <passage> B." becomes "A. B." and a removed paragraph leaves one paragraph break;
+    a passage at the start or end of the text takes its surrounding whitespace with it.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if mode == "tag" or not spans:
+        return text
+    regions: list[list[int]] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.end <= span.start:
+            continue
+        # spans separated by whitespace only are removed (or masked) as one region
+        if regions and (span.start <= regions[-1][1] or not text[regions[-1][1] : span.start].strip()):
+            regions[-1][1] = max(regions[-1][1], span.end)
+        else:
+            regions.append([span.start, span.end])
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in regions:
+        if mode == "mask":
+            pieces += [text[cursor:start], placeholder]
+            cursor = end
+            continue
+        left = start
+        while left > cursor and text[left - 1].isspace():
+            left -= 1
+        right = end
+        while right < len(text) and text[right].isspace():
+            right += 1
+        left_ws, right_ws = text[left:start], text[end:right]
+        if left == 0 or right == len(text):
+            separator = ""
+        else:
+            separator = left_ws if left_ws.count("\n") >= right_ws.count("\n") else right_ws
+        pieces += [text[cursor:left], separator]
+        cursor = right
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def instruction_fraction(text: str, spans: Sequence[InstructionSpan]) -> float:
+    """Share of the non-space characters of ``text`` that lie inside ``spans``."""
+    total = sum(1 for ch in text if not ch.isspace())
+    if total == 0:
+        return 0.0
+    inside = sum(1 for s in spans for ch in text[s.start : s.end] if not ch.isspace())
+    return min(1.0, inside / total)
+
+
+def filter_instructions(
+    text: str,
+    *,
+    mode: str = "remove",
+    placeholder: str = DEFAULT_PLACEHOLDER,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_instruction_fraction: float = 0.5,
+    classifier: Classifier | None = None,
+) -> InstructionFilterResult:
+    """Find instruction-like spans and remove/mask them; ``keep`` is false when at least
+    ``max_instruction_fraction`` of the document's non-space characters are instruction-like."""
+    spans = find_instruction_spans(text, threshold=threshold, classifier=classifier)
+    fraction = instruction_fraction(text, spans)
+    return InstructionFilterResult(
+        text=apply_spans(text, spans, mode, placeholder),
+        spans=spans,
+        instruction_fraction=round(fraction, 4),
+        keep=not (spans and fraction >= max_instruction_fraction),
+    )
+
+
+def load_classifier(path: str) -> Classifier:
+    """Import ``"package.module:function"`` (or ``"package.module.function"``) and check it is callable."""
+    if not isinstance(path, str) or not path.strip():
+        raise ValueError(f"classifier must be an import path like 'package.module:function', got {path!r}")
+    module_name, sep, attr = path.partition(":")
+    if not sep:
+        module_name, _, attr = path.rpartition(".")
+    if not module_name or not attr:
+        raise ValueError(f"classifier must be an import path like 'package.module:function', got {path!r}")
+    try:
+        target = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ValueError(f"cannot import classifier module {module_name!r}: {error}") from error
+    for part in attr.split("."):
+        if not hasattr(target, part):
+            raise ValueError(f"module {module_name!r} has no attribute {attr!r} (classifier {path!r})")
+        target = getattr(target, part)
+    if not callable(target):
+        raise ValueError(f"classifier {path!r} is not callable")
+    return target
+
+
+# ------------------------------------------------------------------------------------------------
+MOSTLY_INSTRUCTIONS = "mostly_instructions"
+MISSING = "missing"
+NOT_TEXT = "not_text"
+CLASSIFIER_ERROR = "classifier_error"
+
+
+def filter_instruction_rows(
+    rows: list[dict],
+    *,
+    column: str = "document",
+    output_column: str | None = None,
+    mode: str = "remove",
+    placeholder: str = DEFAULT_PLACEHOLDER,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_instruction_fraction: float = 0.5,
+    classifier: Classifier | None = None,
+    drop_rows: bool = False,
+) -> list[dict]:
+    """Filter ``column`` of each row in place (or into ``output_column``) and tag the row.
+
+    Writes ``qabias_instruction_spans`` (``{start, end, score, kind}``, offsets into the text as it was
+    given), ``qabias_instruction_reason``, ``keep_row_after_instruction_filtering`` (false when the
+    document is mostly instruction-like, missing or not text) and ``qabias_keep``. A classifier that
+    raises on a document is reported in the reason and that document is scored by the rules alone.
+    Rows are removed only when ``drop_rows``.
+    """
+    from distilabel_qabias import schema
+
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be within [0, 1], got {threshold!r}")
+    if not 0.0 < max_instruction_fraction <= 1.0:
+        raise ValueError(f"max_instruction_fraction must be within (0, 1], got {max_instruction_fraction!r}")
+    schema.require_columns(rows, [column])
+    target = output_column or column
+    for row in rows:
+        value = row.get(column)
+        reason = None
+        if not isinstance(value, str):
+            spans: list[InstructionSpan] = []
+            row[target] = value
+            keep = False
+            reason = MISSING if value is None else NOT_TEXT
+        else:
+            try:
+                result = filter_instructions(
+                    value, mode=mode, placeholder=placeholder, threshold=threshold,
+                    max_instruction_fraction=max_instruction_fraction, classifier=classifier,
+                )
+            except Exception as error:  # a user classifier's bug must not void the batch
+                if classifier is None:
+                    raise
+                reason = f"{CLASSIFIER_ERROR}: {type(error).__name__}: {error}"[:300]
+                result = filter_instructions(
+                    value, mode=mode, placeholder=placeholder, threshold=threshold,
+                    max_instruction_fraction=max_instruction_fraction,
+                )
+            spans, keep = result.spans, result.keep
+            row[target] = result.text
+            if not keep:
+                reason = MOSTLY_INSTRUCTIONS
+        row[schema.INSTRUCTION_SPANS] = [s.to_dict() for s in spans]
+        row[schema.INSTRUCTION_REASON] = reason
+        row[schema.KEEP_INSTRUCTION] = keep
+        schema.update_keep(row)
+    return [r for r in rows if r[schema.KEEP_INSTRUCTION]] if drop_rows else rows

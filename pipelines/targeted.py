@@ -1,0 +1,87 @@
+"""Question generation with fixed targets: the same documents as self-study, but every question
+must be answered by a target sentence chosen by SampleTargetSpans (spread evenly over each
+document, markup and instruction-like sentences excluded) instead of wherever the model looks.
+
+The whole document is shown (consecutive rows of a document share the prompt prefix, which
+llama.cpp reuses), the seed prompt kind is drawn as in self-study, and the same audit runs:
+ScrubArtifacts (tag) -> TagSpanCoverage -> DeduplicateConvergentQuestions -> QABiasReport.
+
+    .venv/bin/python pipelines/targeted.py                     # bundled corpus, SmolLM2-135M
+    .venv/bin/python pipelines/targeted.py --scrub-first --targets-per-document 6
+"""
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import common
+
+
+def build_pipeline(
+    documents: list[dict[str, Any]],
+    generator: common.GeneratorConfig,
+    *,
+    targets_per_document: int = 5,
+    seed: int = 0,
+    scrub_first: bool = False,
+    name: str = "qabias-targeted",
+    cache_dir: str | Path | None = None,
+):
+    from distilabel.pipeline import Pipeline
+    from distilabel.steps import LoadDataFromDicts
+
+    from distilabel_qabias import SampleTargetSpans
+
+    with Pipeline(name=name, cache_dir=cache_dir) as pipeline:
+        steps = [LoadDataFromDicts(name="load_documents", data=documents, batch_size=common.LOAD_BATCH)]
+        if scrub_first:
+            steps.append(common.scrub_documents_step())
+        steps += [
+            SampleTargetSpans(name="sample_targets", num_targets=targets_per_document, seed=seed),
+            common.AssignPromptKinds(name="assign_prompt_kinds", seed=seed),
+            common.question_task(
+                generator,
+                name="generate_question",
+                context_column="document",
+                target_column="target_text",
+                input_batch_size=common.LLM_BATCH,
+            ),
+            common.answer_task(generator, name="answer_question", context_column="document", input_batch_size=common.LLM_BATCH),
+            *common.audit_steps(prompt_column="prompt"),
+        ]
+        common.chain(steps)
+    return pipeline
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common.add_corpus_arguments(parser)
+    parser.add_argument("--targets-per-document", type=int, default=5, help="target sentences per document (default 5)")
+    parser.add_argument("--scrub-first", action="store_true", help="run ScrubArtifacts on the documents before generation")
+    common.add_output_arguments(parser, default_output="out/targeted")
+    common.add_generator_arguments(parser)
+    args = parser.parse_args(argv)
+
+    documents = common.documents_from_args(args)
+    generator = common.generator_from_args(args)
+    result = common.run_and_save(
+        lambda cache_dir: build_pipeline(
+            documents,
+            generator,
+            targets_per_document=args.targets_per_document,
+            seed=args.seed,
+            scrub_first=args.scrub_first,
+            cache_dir=cache_dir,
+        ),
+        name="targeted" + (" (scrubbed first)" if args.scrub_first else ""),
+        output=Path(args.output),
+        push_to_hub=args.push_to_hub,
+        private=args.private,
+    )
+    common.print_run_summary(result, generator)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
