@@ -95,8 +95,12 @@ def _load(input: str, config: Optional[str], split: Optional[str], revision: Opt
 
 
 def _run(steps: list, rows: list[dict]) -> list[dict]:
+    import huggingface_hub
+
     from distilabel_qabias.runner import run_steps
 
+    # our progress bars replace the model loaders' own (transformers reads this when it is imported)
+    huggingface_hub.utils.disable_progress_bars()
     return run_steps(steps, rows, console=console)
 
 
@@ -187,7 +191,7 @@ def audit(
     filter: bool = typer.Option(False, "--filter", help="Drop rows whose qabias_keep is false (the report says why)."),
     report: Optional[Path] = typer.Option(None, help="Folder for the bias report (JSON, Markdown, PNG plots)."),
     push_to_hub: Optional[str] = typer.Option(None, metavar="REPO", help="Push the output to this Hub dataset repo."),
-    private: bool = typer.Option(False, help="Create the Hub repo as private."),
+    private: bool = typer.Option(False, "--private", help="Create the Hub repo as private."),
     config: Optional[str] = typer.Option(None, help="Config of a Hub INPUT."),
     split: Optional[str] = typer.Option(None, help="Split of a Hub INPUT (default: the only one, or train)."),
     revision: Optional[str] = typer.Option(None, help="Revision of a Hub INPUT."),
@@ -220,7 +224,9 @@ def audit(
         if push_to_hub:
             if not rows:
                 raise UserError("nothing to push: --filter removed every row")
-            _push(rows, push_to_hub, private, bias_report, output)
+            # the plots already written to --report are uploaded as they are instead of drawn again
+            written = report if report is not None and bias_report is not None else bias_report
+            _push(rows, push_to_hub, private, written, output)
 
 
 def _audit_steps(document_column, question_column, answer_column, prompt_column, embedder) -> list:
@@ -298,7 +304,7 @@ def scrub(
     no_instructions: bool = typer.Option(False, "--no-instructions",
                                          help="Skip the instruction-like span filter."),
     push_to_hub: Optional[str] = typer.Option(None, metavar="REPO", help="Push the output to this Hub dataset repo."),
-    private: bool = typer.Option(False, help="Create the Hub repo as private."),
+    private: bool = typer.Option(False, "--private", help="Create the Hub repo as private."),
     config: Optional[str] = typer.Option(None, help="Config of a Hub INPUT."),
     split: Optional[str] = typer.Option(None, help="Split of a Hub INPUT."),
     revision: Optional[str] = typer.Option(None, help="Revision of a Hub INPUT."),

@@ -69,7 +69,7 @@ def check_token(api: "HfApi") -> str:
         return api.whoami(cache=True)["name"]
     except HfHubHTTPError as err:
         raise HubPushError(f"the Hub rejected the token: {_short(err)}") from err
-    except (OSError, ConnectionError) as err:
+    except _network_errors() as err:
         raise HubPushError(f"cannot reach the Hub at {api.endpoint}: {_short(err)}") from err
 
 
@@ -259,9 +259,22 @@ class _hub_errors:
             return False
         if isinstance(exc, HfHubHTTPError):
             raise HubPushError(f"pushing to {self.repo_id!r} failed: {_short(exc)}") from exc
-        if isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, FileNotFoundError):
+        if isinstance(exc, _network_errors()) and not isinstance(exc, FileNotFoundError):
             raise HubPushError(f"pushing to {self.repo_id!r} failed: {type(exc).__name__}: {_short(exc)}") from exc
         return False
+
+
+def _network_errors() -> tuple[type[BaseException], ...]:
+    """Connection failures: huggingface_hub 2.x raises httpx2's, datasets and older clients httpx's."""
+    import importlib
+
+    errors: list[type[BaseException]] = [OSError]
+    for module in ("httpx2", "httpx"):
+        try:
+            errors.append(importlib.import_module(module).TransportError)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)
 
 
 def _short(err: BaseException) -> str:

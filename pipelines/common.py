@@ -34,6 +34,7 @@ warnings.filterwarnings("ignore", message="A custom validator is returning a val
 # side. Must be set before the OpenMP runtime starts, i.e. before any generation.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from distilabel.constants import DISTILABEL_METADATA_KEY  # noqa: E402
 from distilabel.steps import Step, StepInput  # noqa: E402
 from distilabel.steps.tasks import Task  # noqa: E402
 from pydantic import Field  # noqa: E402
@@ -475,6 +476,10 @@ class _SkippingTask(Task):
         for row, reason in zip(inputs, reasons):
             if reason is None:
                 generated_row = next(generated)
+                # distilabel replaces the metadata of earlier Tasks; keep every Task's raw input/output
+                earlier = row.get(DISTILABEL_METADATA_KEY)
+                if isinstance(earlier, dict):
+                    generated_row[DISTILABEL_METADATA_KEY] = {**earlier, **(generated_row.get(DISTILABEL_METADATA_KEY) or {})}
                 failed = generated_row.get(self.output_column) is None
                 generated_row[self.error_column] = "the model's output had no usable text" if failed else None
                 out.append(generated_row)

@@ -21,6 +21,7 @@ included) under ``--output`` (default ``out/demo``).
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -108,7 +109,8 @@ def print_table(table: list[list[str]], title: str) -> None:
         rich_table.add_column(name, justify="left" if i == 0 else "right")
     for row in table[1:]:
         rich_table.add_row(*row)
-    Console().print(rich_table)
+    # logs and pipes get rich's 80 columns by default, which wraps the metric names
+    Console(width=max(shutil.get_terminal_size().columns, 130)).print(rich_table)
 
 
 def main(argv: list[str] | None = None) -> int:

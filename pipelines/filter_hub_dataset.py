@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.push_to_hub:
         from distilabel_qabias.hub import push_dataset
 
-        push_dataset(final, args.push_to_hub, report=Path(args.output) / "report", private=args.private)
+        report = Path(args.output) / "report" if result.report is not None else None
+        push_dataset(final, args.push_to_hub, report=report, private=args.private)
         print(f"pushed to https://huggingface.co/datasets/{args.push_to_hub}")
     return 0
 

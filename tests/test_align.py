@@ -5,7 +5,7 @@ import re
 import pytest
 
 from distilabel_qabias.coverage.align import align, align_batch, normalize_tokens
-from distilabel_qabias.evaluation.qa_pairs import alignment_metrics, build_qa_pairs, unrelated_pairs
+from distilabel_qabias.evaluation.qa_pairs import alignment_metrics, build_qa_pairs, hallucinated_pairs, unrelated_pairs
 from distilabel_qabias.text.segment import split_sentences
 
 
@@ -39,14 +39,15 @@ def _doc_with_sentence(wiki_docs, pattern):
         for s in split_sentences(doc.text)[1:]:
             m = re.search(pattern, s.text)
             if m:
-                return doc.text, s, m
+                return doc, s, m
     pytest.skip(f"no sentence matching {pattern}")
 
 
 def test_long_form_answer_with_reformatted_number_points_at_its_sentence(wiki_docs):
-    text, sentence, match = _doc_with_sentence(wiki_docs, r"\b(\d{1,3}),(\d{3})\b")
+    doc, sentence, match = _doc_with_sentence(wiki_docs, r"\b(\d{1,3}),(\d{3})\b")
+    text = doc.text
     answer = f"According to the passage, the figure given is {match.group(1)}{match.group(2)}."
-    result = align(text, "What number does the text give?", answer)
+    result = align(text, f"What figure does the text give for {doc.title}?", answer)
     assert result.grounded, result.reason
     assert result.start <= sentence.start + match.start() and sentence.start + match.end() <= result.end
     assert text[result.start : result.end].strip()
@@ -54,7 +55,8 @@ def test_long_form_answer_with_reformatted_number_points_at_its_sentence(wiki_do
 
 
 def test_answer_with_a_wrong_number_is_not_grounded(wiki_docs):
-    text, sentence, match = _doc_with_sentence(wiki_docs, r"\b(1[5-9]\d\d)\b")
+    doc, sentence, match = _doc_with_sentence(wiki_docs, r"\b(1[5-9]\d\d)\b")
+    text = doc.text
     wrong_year = str(int(match.group(1)) + 7)
     if wrong_year in text:
         pytest.skip("the shifted year happens to be in the document")
@@ -115,11 +117,11 @@ def test_bad_rows_fail_with_a_reason_and_no_offsets(document, question, answer, 
 @pytest.fixture(scope="module")
 def labelled():
     pairs = build_qa_pairs(n_documents=250, seed=3)
-    return pairs, unrelated_pairs(pairs, seed=4)
+    return pairs, unrelated_pairs(pairs, seed=4), hallucinated_pairs(pairs, seed=5)
 
 
 def test_labelled_set_is_realistic_and_split(labelled):
-    pairs, negatives = labelled
+    pairs, negatives, made_up = labelled
     kinds = {p.kind for p in pairs}
     assert {"short", "long_form", "reformatted", "paraphrase"} <= kinds
     assert {p.split for p in pairs} == {"tune", "heldout"}
@@ -127,12 +129,15 @@ def test_labelled_set_is_realistic_and_split(labelled):
         assert p.source_start <= p.fact_start < p.fact_end <= p.source_end
         assert p.answer != p.document[p.source_start : p.source_end]
     assert all(n.title != p.title and not n.grounded for p, n in zip(pairs, negatives))
+    assert len(made_up) > 100
+    for h in made_up:  # the swapped-in fact is not in the document, the question is unchanged
+        assert not h.grounded and h.answer not in h.document
 
 
 @pytest.mark.parametrize("split", ["tune", "heldout"])
 def test_alignment_quality_targets(labelled, split):
-    pairs, negatives = labelled
-    rows = [p for p in pairs + negatives if p.split == split]
+    pairs, negatives, made_up = labelled
+    rows = [p for p in pairs + negatives + made_up if p.split == split]
     alignments = align_batch([(p.document, p.question, p.answer) for p in rows])
     metrics = alignment_metrics(rows, alignments)
     assert metrics["located"] >= 0.9, metrics

@@ -5,15 +5,15 @@ Protocol checks run in-process with ``HfApi(endpoint=...)``. Pushes and ``load_d
 with ``HF_ENDPOINT`` set, because ``datasets`` and ``huggingface_hub`` read it when they are imported.
 """
 
-import io
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
+import urllib.error
+import urllib.request
 
-import httpx
-import pyarrow.parquet as pq
 import pytest
 from huggingface_hub import HfApi, HfFileSystem, constants
 from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, RepositoryNotFoundError
@@ -101,11 +101,32 @@ def test_upload_tree_paths_info_and_ranged_reads(loopback_hub, api, wiki_docs):
         assert handle.read(300) == text[1000:1300]
 
     url = f"{loopback_hub.url}/datasets/{repo}/resolve/main/docs/wiki.txt"
-    part = httpx.get(url, headers={"Range": "bytes=10-19"})
-    assert part.status_code == 206 and part.content == text[10:20]
-    assert part.headers["Content-Range"] == f"bytes 10-19/{len(text)}"
-    assert httpx.get(url, headers={"Range": "bytes=-7"}).content == text[-7:]
-    assert httpx.get(url, headers={"Range": f"bytes={len(text)}-"}).status_code == 416
+
+    def ranged(spec: str):
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers={"Range": spec})) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers, b""
+
+    status, headers, body = ranged("bytes=10-19")
+    assert status == 206 and body == text[10:20] and headers["Content-Range"] == f"bytes 10-19/{len(text)}"
+    assert ranged("bytes=-7")[2] == text[-7:]
+    assert ranged(f"bytes={len(text)}-")[0] == 416
+
+
+def test_tree_listing_pages_like_the_hub(loopback_hub, api):
+    from huggingface_hub import CommitOperationAdd
+
+    repo = "qabias-tester/many-files"
+    api.create_repo(repo, repo_type="dataset")
+    names = [f"shards/part-{i:04d}.txt" for i in range(1203)]
+    api.create_commit(repo, [CommitOperationAdd(name, name.encode()) for name in names],
+                      commit_message="many files", repo_type="dataset")
+    listed = [e.path for e in api.list_repo_tree(repo, "shards", repo_type="dataset")]
+    assert sorted(listed) == names
+    pages = [path for method, path in loopback_hub.state.requests if path.endswith("/tree/main/shards")]
+    assert len(pages) == 2  # at most 1000 entries a page, the next one followed through the Link header
 
 
 def test_private_repos_are_invisible_without_the_token(loopback_hub, api):
@@ -151,6 +172,15 @@ def test_merge_card_appends_then_replaces_only_its_section():
     assert second.count(hub.SECTION_START) == 1 and second.count(hub.SECTION_END) == 1
     assert "Notes added by a person after the first push" in second and ORIGINAL_CARD.rstrip("\n") in second
     assert f"`{schema.GROUNDED}`" in first and f"`{schema.GROUNDED}`" not in second
+
+
+def test_an_unreachable_or_refusing_hub_is_a_clear_error(loopback_hub, monkeypatch):
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
+    with pytest.raises(hub.HubPushError, match="cannot reach the Hub at http://127.0.0.1:9"):
+        hub.check_token(HfApi(endpoint="http://127.0.0.1:9", token=loopback_hub.token))
+    with pytest.raises(hub.HubPushError, match="the Hub rejected the token: Invalid user token") as err:
+        hub.check_token(HfApi(endpoint=loopback_hub.url, token="hf_not_a_valid_token"))
+    assert "hf_not_a_valid_token" not in str(err.value)
 
 
 def test_no_token_is_a_clear_error(monkeypatch, tmp_path):
@@ -244,8 +274,8 @@ def test_cli_audits_a_hub_dataset_revision_and_pushes_back_keeping_the_card(loop
 
     output = tmp_path / "audited.jsonl"
     done = run_cli(["audit", repo, "--split", "train", "--revision", revision, "-o", str(output),
-                    "--document-column", "document", "--embedder", "wordllama", "--report", str(tmp_path / "rep"),
-                    "--push-to-hub", repo], loopback_hub, tmp_path)
+                    "--document-column", "document", "--embedder", "wordllama",
+                    "--push-to-hub", repo], loopback_hub, tmp_path)  # no --report: plots drawn for the push
     assert done.returncode == 0, done.stderr[-3000:]
     local = [json.loads(line) for line in output.read_text().splitlines()]
     assert [r["id"] for r in local] == [r["id"] for r in first]  # the pinned revision, not main
@@ -268,7 +298,8 @@ def test_cli_audits_a_hub_dataset_revision_and_pushes_back_keeping_the_card(loop
     assert body.strip() in card and "license: cc-by-sa-4.0" in card and "dataset_info:" in card
     assert card.count(hub.SECTION_START) == 1 and "## QA bias report" in card
     files = loopback_hub.files(repo)
-    assert any(p.startswith("qabias_report/") and p.endswith(".png") for p in files)
+    linked = re.findall(r"!\[[^\]]*\]\((qabias_report/[^)]+\.png)\)", card)
+    assert linked and all(files[path].startswith(PNG_MAGIC) for path in linked)  # every plot in the card exists
     assert_token_never_leaked(loopback_hub, repo, done.stdout, done.stderr, output.read_text())
 
 

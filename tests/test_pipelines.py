@@ -368,17 +368,17 @@ def test_demo_end_to_end_with_smollm2(tmp_path, capsys):
     import demo
 
     out = tmp_path / "demo"
-    assert demo.main(["--documents", "2", "--samples-per-document", "2", "--output", str(out),
+    # one document keeps this short; the injection experiment has its own test
+    assert demo.main(["--documents", "1", "--samples-per-document", "2", "--skip-injection", "--output", str(out),
                       *TINY_GENERATION]) == 0
     printed = capsys.readouterr().out
+    markdown = (out / "summary.md").read_text()
     for label, _, _ in demo.TABLE_METRICS:
-        assert label.strip() in printed
+        assert label.strip() in printed and f"| {label} |" in markdown
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["runs"]) == {"self-study, as scraped", "self-study, scrubbed", "targeted, scrubbed"}
-    assert all(run["rows"] == 4 for run in summary["runs"].values())
-    assert summary["injection"]["rows"] == 2
-    markdown = (out / "summary.md").read_text()
-    assert "| coverage (share of sentences hit) |" in markdown and "compliance (canary in the answer)" in markdown
+    assert all(run["rows"] == 2 for run in summary["runs"].values())
+    assert summary["injection"] is None
     for folder in ("self_study_raw", "self_study_scrubbed", "targeted_scrubbed"):
         assert (out / folder / "report" / "report.json").is_file()
         assert (out / folder / "dataset" / "default").is_dir()

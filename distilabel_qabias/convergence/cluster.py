@@ -38,6 +38,7 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Hashable, Literal, Sequence
 
 import numpy as np
@@ -56,7 +57,10 @@ from distilabel_qabias.convergence.normalize import (
 KeepPolicy = Literal["first", "best_grounded", "longest_answer"]
 KEEP_POLICIES = ("first", "best_grounded", "longest_answer")
 
-DEFAULT_CHAIN_MARGIN = 0.05
+# Two clusters join only if their average-link similarity is >= threshold - chain_margin; 0 (plain
+# average linkage at the threshold) gave the best paraphrase/related-question trade-off in
+# benchmarks/eval_dedup.py for MiniLM and WordLlama (0.05 merged far more different questions).
+DEFAULT_CHAIN_MARGIN = 0.0
 # The graph keeps edges this far below the threshold, so rethreshold() can also go down.
 DEFAULT_GRAPH_MARGIN = 0.06
 
@@ -178,7 +182,7 @@ def similar_pairs(
     max_bucket: int = 2048,
     probes: int = 3,
     probe_margin: float = 0.1,
-    max_neighbours: int = 32,
+    max_neighbours: int = 16,
     seed: int = 0,
 ) -> NeighbourGraph:
     """Pairs of rows of ``vectors`` (unit rows) with cosine >= ``floor``, only within the same partition.
@@ -269,6 +273,7 @@ def _union_find(
     facts: dict[int, _ClusterFacts] = {}
     forest: list[tuple[int, int, float]] = []
     refused: list[tuple[int, int, float, str]] = []
+    known_conflicts: dict[tuple[int, int], str] = {}
     link_floor = threshold - chain_margin
 
     def find(node: int) -> int:
@@ -291,7 +296,11 @@ def _union_find(
         if root_a == root_b:
             continue
         if entity_guard:
-            conflict = facts_of(root_a).conflict(facts_of(root_b))
+            # Conflicts only grow as clusters absorb others, so a refused pair of roots stays refused.
+            pair = (root_a, root_b) if root_a < root_b else (root_b, root_a)
+            conflict = known_conflicts.get(pair)
+            if conflict is None:
+                conflict = known_conflicts[pair] = facts_of(root_a).conflict(facts_of(root_b)) or ""
             if conflict:
                 refused.append((a, b, score, conflict))
                 continue
@@ -401,61 +410,105 @@ class ConvergenceResult:
 
     # ---- construction -------------------------------------------------------------------
     def _build_clusters(self, merges: _Merges) -> None:
+        """Per-row arrays, vectorised (1M rows take about a second); Cluster objects are built on demand."""
         inputs = self._inputs
         n_rows = len(inputs.row_node)
-        rows_by_cluster: dict[int, list[int]] = defaultdict(list)
-        for row in range(n_rows):
-            node = inputs.row_node[row]
-            # Uncompared rows get a key of their own, below all node roots.
-            rows_by_cluster[int(merges.labels[node]) if node >= 0 else -1 - row].append(row)
+        rows = np.arange(n_rows)
+        compared = inputs.row_node >= 0
+        # Uncompared rows get a key of their own, below all node roots.
+        key = np.where(compared, merges.labels[np.maximum(inputs.row_node, 0)] if len(merges.labels) else 0, -1 - rows)
+        _, first_row, inverse = np.unique(key, return_index=True, return_inverse=True)
+        rank = np.empty(len(first_row), dtype=np.int64)
+        rank[np.argsort(first_row, kind="stable")] = np.arange(len(first_row))
+        self.cluster_id = rank[inverse.reshape(-1)]
+        self.n_clusters = len(first_row)
+        sizes = np.bincount(self.cluster_id, minlength=self.n_clusters)
+        self.cluster_size = sizes[self.cluster_id]
 
-        self.cluster_id = np.empty(n_rows, dtype=np.int64)
-        self.cluster_size = np.empty(n_rows, dtype=np.int64)
-        self.duplicate_of = np.full(n_rows, -1, dtype=np.int64)
+        # Kept row: highest priority, then the first row.
+        order = np.lexsort((rows, -inputs.priority, self.cluster_id))
+        self.kept_row = order[np.r_[0, np.flatnonzero(np.diff(self.cluster_id[order])) + 1]] if n_rows else order
+        self.duplicate_of = self.kept_row[self.cluster_id] if n_rows else np.empty(0, dtype=np.int64)
+        is_kept = self.duplicate_of == rows
+        self.duplicate_of = np.where(is_kept, -1, self.duplicate_of)
+
         self.duplicate_score = np.full(n_rows, np.nan, dtype=np.float64)
+        self.linked_to = np.full(n_rows, -1, dtype=np.int64)
+        self.link_score = np.full(n_rows, np.nan, dtype=np.float64)
+        duplicates = np.flatnonzero(~is_kept)
+        node = inputs.row_node[duplicates]
+        kept_node = inputs.row_node[self.duplicate_of[duplicates]]
+        for start in range(0, len(duplicates), 65536):
+            part = slice(start, start + 65536)
+            dots = np.einsum("ij,ij->i", inputs.vectors[node[part]], inputs.vectors[kept_node[part]])
+            self.duplicate_score[duplicates[part]] = np.round(np.clip(dots.astype(np.float64), -1.0, 1.0), 6)
+        exact = node == kept_node
+        self.duplicate_score[duplicates[exact]] = 1.0
+        self.exact = np.zeros(n_rows, dtype=bool)
+        self.exact[duplicates[exact]] = True
+        self._link_members(merges, duplicates, node, exact)
+
         self.cluster_prompts = np.full(n_rows, -1, dtype=np.int64)
-        self.clusters: list[Cluster] = []
-        vectors = inputs.vectors
+        if inputs.prompts is not None and n_rows:
+            codes: dict[Hashable, int] = {}
+            prompt_code = np.fromiter((codes.setdefault(_hashable(p), len(codes)) for p in inputs.prompts), dtype=np.int64, count=n_rows)
+            pairs = np.unique(self.cluster_id * max(len(codes), 1) + prompt_code)
+            distinct = np.bincount(pairs // max(len(codes), 1), minlength=self.n_clusters)
+            self.cluster_prompts = distinct[self.cluster_id]
+
+    def _link_members(self, merges: _Merges, duplicates: np.ndarray, node: np.ndarray, exact: np.ndarray) -> None:
+        """Which row each duplicate joined through: an exact repeat links to the kept row or to the first row
+        with its text; the first row of a node links one step along the merge tree towards the kept row."""
+        inputs = self._inputs
+        first_of_node = np.fromiter((r[0] for r in inputs.node_rows), dtype=np.int64, count=len(inputs.node_rows))
+        self.linked_to[duplicates[exact]] = self.duplicate_of[duplicates[exact]]
+        self.link_score[duplicates[exact]] = 1.0
+        repeat = ~exact & (first_of_node[np.maximum(node, 0)] != duplicates)
+        self.linked_to[duplicates[repeat]] = first_of_node[node[repeat]]
+        self.link_score[duplicates[repeat]] = 1.0
         adjacency: dict[int, list[tuple[int, float]]] = defaultdict(list)
         for a, b, score in merges.forest:
             adjacency[a].append((b, score))
             adjacency[b].append((a, score))
-        for cluster_id, rows in enumerate(sorted(rows_by_cluster.values(), key=lambda r: r[0])):
-            kept = max(rows, key=lambda r: (inputs.priority[r], -r))
-            kept_node = inputs.row_node[kept]
-            links = _links_towards(int(kept_node), adjacency) if len(rows) > 1 and kept_node >= 0 else {}
-            members = []
-            for row in rows:
-                self.cluster_id[row] = cluster_id
-                self.cluster_size[row] = len(rows)
-                if row == kept:
-                    members.append(Member(row, None, False, None, None))
-                    continue
-                node = inputs.row_node[row]
-                score = round(float(np.clip(vectors[node] @ vectors[kept_node], -1.0, 1.0)), 6)
-                exact = bool(node == kept_node)
-                if exact:
-                    score = 1.0
-                self.duplicate_of[row] = kept
-                self.duplicate_score[row] = score
-                members.append(Member(row, score, exact, *self._link(row, node, kept, links)))
-            reason = inputs.row_reason[rows[0]] if inputs.row_node[rows[0]] < 0 else None
-            self.clusters.append(Cluster(cluster_id, kept, tuple(members), reason))
-            if inputs.prompts is not None:
-                distinct = {_hashable(inputs.prompts[r]) for r in rows}
-                self.cluster_prompts[rows] = len(distinct)
+        seen_clusters = set()
+        for a, _, _ in merges.forest:
+            cluster = self.cluster_id[first_of_node[a]]
+            if cluster in seen_clusters:
+                continue
+            seen_clusters.add(cluster)
+            kept = int(self.kept_row[cluster])
+            kept_node = int(inputs.row_node[kept])
+            for member, (towards, score) in _links_towards(kept_node, adjacency).items():
+                row = first_of_node[member]
+                self.linked_to[row] = kept if towards == kept_node else first_of_node[towards]
+                self.link_score[row] = round(float(score), 6)
 
-    def _link(self, row: int, node: int, kept: int, links: dict[int, tuple[int, float]]) -> tuple[int, float]:
-        """The row this member joined through: an exact repeat links to its text's first row (or the kept row)."""
-        inputs = self._inputs
-        if node == inputs.row_node[kept]:
-            return kept, 1.0
-        first_row = inputs.node_rows[node][0]
-        if row != first_row:
-            return first_row, 1.0
-        towards, score = links[node]
-        towards_row = kept if towards == inputs.row_node[kept] else inputs.node_rows[towards][0]
-        return towards_row, round(float(score), 6)
+    @cached_property
+    def _rows_by_cluster(self) -> list[np.ndarray]:
+        order = np.argsort(self.cluster_id, kind="stable")
+        return np.split(order, np.flatnonzero(np.diff(self.cluster_id[order])) + 1) if len(order) else []
+
+    def cluster(self, cluster_id: int) -> Cluster:
+        """One cluster with its members, scores and links."""
+        rows = self._rows_by_cluster[cluster_id]
+        kept = int(self.kept_row[cluster_id])
+        members = tuple(
+            Member(int(r), None, False, None, None) if r == kept
+            else Member(int(r), float(self.duplicate_score[r]), bool(self.exact[r]), int(self.linked_to[r]),
+                        float(self.link_score[r]))
+            for r in rows
+        )
+        reason = self._inputs.row_reason[kept] if self._inputs.row_node[kept] < 0 else None
+        return Cluster(cluster_id, kept, members, reason)
+
+    @property
+    def clusters(self) -> list[Cluster]:
+        """Every cluster, in order of its first row (built on demand)."""
+        return [self.cluster(c) for c in range(self.n_clusters)]
+
+    def merged_clusters(self) -> list[Cluster]:
+        """Clusters with more than one row."""
+        return [self.cluster(int(c)) for c in np.flatnonzero(np.bincount(self.cluster_id, minlength=self.n_clusters) > 1)]
 
     # ---- per-row outputs ----------------------------------------------------------------
     @property
@@ -487,7 +540,7 @@ class ConvergenceResult:
 
     @property
     def n_exact_duplicates(self) -> int:
-        return sum(1 for c in self.clusters for m in c.members if m.exact)
+        return int(self.exact.sum())
 
     @property
     def duplicate_ratio(self) -> float:
@@ -565,13 +618,13 @@ class ConvergenceResult:
             "entity_guard": self._inputs.entity_guard,
             "keep": self._inputs.keep,
             "rows": self.n_rows,
-            "clusters": len(self.clusters),
+            "clusters": self.n_clusters,
             "duplicates": self.n_duplicates,
             "exact_duplicates": self.n_exact_duplicates,
             "duplicate_ratio": round(self.duplicate_ratio, 6),
             "not_compared": {
-                reason: [c.kept_row for c in self.clusters if c.reason == reason]
-                for reason in sorted({c.reason for c in self.clusters if c.reason})
+                reason: [row for row, why in enumerate(self._inputs.row_reason) if why == reason]
+                for reason in sorted({why for why in self._inputs.row_reason if why})
             },
             "refused_joins": self.refused_counts(),
             "least_similar_duplicates": [
@@ -583,7 +636,7 @@ class ConvergenceResult:
                 for a, b, s, reason in self.closest_refused(max_pairs)
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
-            "cluster_list": [describe(c) for c in self.clusters if c.size > 1 or c.reason],
+            "cluster_list": [describe(c) for c in self.merged_clusters()],
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -591,7 +644,7 @@ class ConvergenceResult:
 
     def __repr__(self) -> str:
         return (
-            f"ConvergenceResult(rows={self.n_rows}, clusters={len(self.clusters)}, duplicates={self.n_duplicates}, "
+            f"ConvergenceResult(rows={self.n_rows}, clusters={self.n_clusters}, duplicates={self.n_duplicates}, "
             f"threshold={self.threshold}, embedder={self._inputs.embedder_name!r})"
         )
 

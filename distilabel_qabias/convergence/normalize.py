@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # Reasons a value is not compared with anything (its row becomes its own cluster).
@@ -99,10 +100,12 @@ class FactSignature:
     words: frozenset[str]
 
 
+@lru_cache(maxsize=1 << 16)  # questions reuse a small vocabulary; folding dominated signature time
 def _fold(word: str) -> str:
     """casefold + strip accents and possessive endings ("Brasília's" -> "brasilia")."""
-    word = unicodedata.normalize("NFKD", word.translate(_APOSTROPHES).casefold())
-    word = "".join(ch for ch in word if not unicodedata.combining(ch))
+    word = word.translate(_APOSTROPHES).casefold()
+    if not word.isascii():
+        word = "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
     if word.endswith("'s"):
         word = word[:-2]
     return word.strip("'-")

@@ -12,7 +12,8 @@ generator boilerplate dropped) and each sentence is scored by
   weighted by rarity in the document, numbers counted double) the sentence holds,
 * how much of the question's content it holds,
 * a fuzzy character alignment (rapidfuzz partial ratio) of the answer against the sentence, which
-  catches copied phrases and spelling variants,
+  favours the sentence a copied phrase comes from (location only: a near-copy with one fact swapped
+  must not count as support; spelling variants count word by word instead),
 * optionally cosine similarity of question+answer to the sentence under an embedder
   (``distilabel_qabias.convergence.embedders``), for paraphrases lexical overlap misses.
 
@@ -33,7 +34,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from distilabel_qabias.text.segment import Sentence, sentence_at, split_sentences
 from distilabel_qabias.text.segment import clear_cache as split_sentences_cache_clear
@@ -277,10 +278,10 @@ class AlignmentWeights:
     question: float = 0.25
     fuzzy: float = 0.15
     embedding: float = 0.35  # share of the embedding similarity when an embedder is given
-    threshold: float = 0.5  # minimum answer support for a grounded pair
-    fuzzy_support: float = 0.9  # a fuzzy answer match this good counts as full support
+    threshold: float = 0.45  # minimum answer support for a grounded pair (tuned: benchmarks/eval_align.py)
+    fuzzy_token: float = 85.0  # a word this close (rapidfuzz ratio) to one of the sentence counts as found
     outside_chunk_penalty: float = 0.85
-    # share of the question's content words the document must hold for the pair to be about it;
+    # share of the pair's content words the document must hold for the pair to be about it;
     # a long answer fully found in the document (strength >= strong_answer) needs no such check
     min_question_topicality: float = 0.3
     strong_answer: float = 0.8
@@ -289,12 +290,34 @@ class AlignmentWeights:
 
 DEFAULT_WEIGHTS = AlignmentWeights()
 
+# Answer-to-sentence cosine above which an embedder vouches for a paraphrased answer; set above the
+# 99th percentile of answers against unrelated same-topic documents on the tuning split.
+EMBEDDING_RESCUE = {"minilm": 0.75, "wordllama": 0.75, "tokenlearn": 0.8}
+FALLBACK_EMBEDDING_RESCUE = 0.8
+
 
 def _coverage(tokens: Sequence[str], present: frozenset[str], index: DocumentIndex) -> float:
     total = sum(index.token_weight(t) for t in tokens)
     if not total:
         return 0.0
     return sum(index.token_weight(t) for t in tokens if t in present) / total
+
+
+def _support(tokens: Sequence[str], present: frozenset[str], index: DocumentIndex, fuzzy_cutoff: float) -> float:
+    """Weighted share of ``tokens`` found in ``present``; a missing word still counts when a word of
+    the sentence is spelled almost the same (recognised/recognized, Tchaikovsky/Tchaikowsky), never
+    a number: a whole-answer fuzzy ratio would let "an Persian singer" match "an American singer"."""
+    total = found = 0.0
+    for token in tokens:
+        weight = index.token_weight(token)
+        total += weight
+        if token in present:
+            found += weight
+        elif len(token) >= 5 and not _is_number(token):
+            match = process.extractOne(token, present, scorer=fuzz.ratio, score_cutoff=fuzzy_cutoff)
+            if match is not None:
+                found += weight * match[1] / 100.0
+    return found / total if total else 0.0
 
 
 def _answer_tokens(question_tokens: list[str], answer_tokens: list[str]) -> list[str]:
@@ -342,6 +365,8 @@ def align(
     chunk: Optional[tuple[int, int]] = None,
     restrict_to_chunk: bool = False,
     sentence_similarity: Optional[Sequence[float]] = None,
+    answer_similarity: Optional[Sequence[float]] = None,
+    embedding_rescue: float = 1.01,
     weights: AlignmentWeights = DEFAULT_WEIGHTS,
 ) -> Alignment:
     """Align one QA pair with its document.
@@ -354,6 +379,8 @@ def align(
             outside it are penalised (or excluded with ``restrict_to_chunk``).
         sentence_similarity: cosine similarity of question+answer to each sentence of the document
             (same order as ``split_sentences``), from an embedder; ``None`` for lexical only.
+        answer_similarity: cosine similarity of the answer alone to each sentence; a sentence at
+            ``embedding_rescue`` or above supports a paraphrased answer the words do not match.
     """
     problem = check_inputs(document, question, answer)
     if problem:
@@ -398,10 +425,10 @@ def align(
     scored: list[tuple[float, float, int]] = []  # (score, answer support, sentence index)
     for i in candidates:
         toks = index.tokens[i]
-        answer_cov = _coverage(answer_tokens, toks, index)
+        answer_cov = _support(answer_tokens, toks, index, weights.fuzzy_token)
         question_cov = _coverage(question_set, toks, index) if question_set else answer_cov
         fuzzy_ratio = fuzz.partial_ratio(answer_fuzzy, index.fuzzy[i]) / 100.0 if answer_fuzzy else 0.0
-        support = max(answer_cov, 1.0 if fuzzy_ratio >= weights.fuzzy_support else 0.0)
+        support = answer_cov
         score = weights.answer * answer_cov + weights.question * question_cov + weights.fuzzy * fuzzy_ratio
         if sentence_similarity is not None:
             score = (1 - weights.embedding) * score + weights.embedding * max(0.0, float(sentence_similarity[i]))
@@ -419,11 +446,20 @@ def align(
         for neighbour in (best - 1, best + 1):
             if 0 <= neighbour < len(index.sentences) and (allowed is None or not restrict_to_chunk or neighbour in allowed):
                 if missing and any(t in index.tokens[neighbour] for t in missing):
-                    combined = _coverage(answer_tokens, index.tokens[best] | index.tokens[neighbour], index)
+                    combined = _support(answer_tokens, index.tokens[best] | index.tokens[neighbour], index, weights.fuzzy_token)
                     if combined > support + 0.15:
                         support = combined
                         first, last = min(first, neighbour), max(last, neighbour)
                         break
+
+    if support < weights.threshold and answer_similarity is not None:
+        # a paraphrase with other words: let the embedder vouch for the sentence it finds closest
+        pool = sorted(allowed) if allowed is not None and restrict_to_chunk else range(len(index.sentences))
+        closest = max(pool, key=lambda i: answer_similarity[i], default=None)
+        if closest is not None and answer_similarity[closest] >= embedding_rescue:
+            support = weights.threshold
+            if not first <= closest <= last:
+                first = last = best = closest
 
     evidence_text = _as_text(evidence)
     start, end = index.sentences[first].start, index.sentences[last].end
@@ -445,12 +481,14 @@ def align(
         elif support < weights.threshold:
             reason = f"answer content not found in the document (support {support:.2f} < {weights.threshold})"
         else:
-            # a short answer ("Australia", "1st") turns up in many documents: the question must be about this one
-            topicality = _coverage(question_set, index.vocabulary, index) if question_set else 1.0
+            # a short answer ("Australia", "1st") turns up in many documents: the pair as a whole
+            # (question and answer words) must be about this one
+            pair_tokens = list(dict.fromkeys(question_set + answer_all))
+            topicality = _coverage(pair_tokens, index.vocabulary, index)
             strength = support * min(1.0, len(answer_tokens) / 3)
             if topicality < weights.min_question_topicality and strength < weights.strong_answer:
                 reason = (
-                    f"question is not about this document ({topicality:.0%} of its content words occur; "
+                    f"question is not about this document ({topicality:.0%} of the pair's content words occur; "
                     f"answer too short to count alone)"
                 )
     grounded = reason is None
@@ -475,12 +513,18 @@ def align_batch(
     chunks: Optional[Sequence[Optional[tuple[int, int]]]] = None,
     restrict_to_chunk: bool = False,
     embedder: Any = None,
+    embedding_rescue: Optional[float] = None,
     weights: AlignmentWeights = DEFAULT_WEIGHTS,
 ) -> list[Alignment]:
     """Align many ``(document, question, answer)`` rows; with an ``embedder`` (anything with
-    ``encode(texts) -> L2-normalised float array``) all sentences and queries are embedded in two calls.
+    ``name`` and ``encode(texts) -> L2-normalised float array``) all sentences, queries and answers
+    are embedded in three calls. ``embedding_rescue``: answer-sentence cosine that supports a
+    paraphrased answer (default: ``EMBEDDING_RESCUE`` for the embedder's name).
     """
+    if embedding_rescue is None:
+        embedding_rescue = EMBEDDING_RESCUE.get(getattr(embedder, "name", ""), FALLBACK_EMBEDDING_RESCUE)
     similarities: list[Optional[Sequence[float]]] = [None] * len(rows)
+    answer_similarities: list[Optional[Sequence[float]]] = [None] * len(rows)
     if embedder is not None:
         valid = [i for i, (d, q, a) in enumerate(rows) if check_inputs(d, q, a) is None]
         sentence_texts: dict[str, int] = {}
@@ -490,9 +534,11 @@ def align_batch(
         if valid and sentence_texts:
             sentence_vectors = embedder.encode(list(sentence_texts))
             queries = embedder.encode([f"{rows[i][1] or ''} {rows[i][2]}".strip() for i in valid])
+            answers = embedder.encode([rows[i][2] for i in valid])
             for row_position, i in enumerate(valid):
                 ids = [sentence_texts[s.text] for s in index_document(rows[i][0]).sentences]
                 similarities[i] = (sentence_vectors[ids] @ queries[row_position]).tolist()
+                answer_similarities[i] = (sentence_vectors[ids] @ answers[row_position]).tolist()
     return [
         align(
             d,
@@ -502,6 +548,8 @@ def align_batch(
             chunk=None if chunks is None else chunks[i],
             restrict_to_chunk=restrict_to_chunk,
             sentence_similarity=similarities[i],
+            answer_similarity=answer_similarities[i],
+            embedding_rescue=embedding_rescue,
             weights=weights,
         )
         for i, (d, q, a) in enumerate(rows)

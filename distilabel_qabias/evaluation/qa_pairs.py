@@ -41,6 +41,7 @@ class LabelledQA:
     fact_end: int
     grounded: bool  # False for pairs attached to an unrelated document
     split: str  # tune | heldout
+    fact_kind: str = ""  # when | in what year | how many | which rank | what | predicate
 
 
 HELDOUT_SHARE = 0.3
@@ -144,22 +145,22 @@ def _facts(sentence: Sentence) -> list[tuple[str, int, int, str, Optional[str]]]
     return facts
 
 
-def _pairs_for_sentence(doc: WikiDocument, sentence: Sentence, rng: random.Random) -> list[tuple[str, str, str, int, int]]:
-    """(question, answer, kind, fact_start, fact_end) pairs, fact offsets into the document."""
+def _pairs_for_sentence(doc: WikiDocument, sentence: Sentence, rng: random.Random) -> list[tuple[str, str, str, int, int, str]]:
+    """(question, answer, kind, fact_start, fact_end, fact_kind) pairs, fact offsets into the document."""
     text, title = sentence.text, doc.title
-    out: list[tuple[str, str, str, int, int]] = []
+    out: list[tuple[str, str, str, int, int, str]] = []
     facts = _facts(sentence)
     if facts:
         fact, start, end, wh, reformatted = rng.choice(facts)
         question = _question_for(text, fact, wh, title)
         doc_start, doc_end = sentence.start + start, sentence.start + end
-        out.append((question, fact, "short", doc_start, doc_end))
+        out.append((question, fact, "short", doc_start, doc_end, wh))
         template = rng.choice(_LONG_FORM)
         clause = _paraphrase(text, title)
         long_answer = template.format(answer=fact, clause=clause[0].lower() + clause[1:], Title=title)
-        out.append((question, long_answer, "long_form", doc_start, doc_end))
+        out.append((question, long_answer, "long_form", doc_start, doc_end, wh))
         if reformatted:
-            out.append((_question_for(text, fact, wh, title), f"It was {reformatted}." if wh == "when" else reformatted, "reformatted", doc_start, doc_end))
+            out.append((_question_for(text, fact, wh, title), f"It was {reformatted}." if wh == "when" else reformatted, "reformatted", doc_start, doc_end, wh))
     copula = _COPULA.match(text.rstrip("."))
     if copula and len(text) < 220:
         subject = copula.group("subject")
@@ -170,7 +171,7 @@ def _pairs_for_sentence(doc: WikiDocument, sentence: Sentence, rng: random.Rando
             predicate = copula.group("predicate")
             answer = predicate[0].upper() + predicate[1:] + "."
         offset = sentence.start + copula.start("predicate")
-        out.append((question, answer, "paraphrase", offset, sentence.end))
+        out.append((question, answer, "paraphrase", offset, sentence.end, "predicate"))
     return out
 
 
@@ -195,9 +196,9 @@ def build_qa_pairs(
         for sentence in rng.sample(sentences, len(sentences)):
             candidates += [(sentence, p) for p in _pairs_for_sentence(doc, sentence, rng)]
         rng.shuffle(candidates)
-        for sentence, (question, answer, kind, fact_start, fact_end) in candidates[:per_document]:
+        for sentence, (question, answer, kind, fact_start, fact_end, fact_kind) in candidates[:per_document]:
             pairs.append(
-                LabelledQA(doc.title, doc.text, question, answer, kind, sentence.start, sentence.end, fact_start, fact_end, True, split)
+                LabelledQA(doc.title, doc.text, question, answer, kind, sentence.start, sentence.end, fact_start, fact_end, True, split, fact_kind)
             )
     return pairs
 
@@ -214,6 +215,30 @@ def unrelated_pairs(pairs: Sequence[LabelledQA], *, seed: int = 0) -> list[Label
             other = rng.choice(titles)
         out.append(replace(pair, document=documents[other], title=other, source_start=-1, source_end=-1,
                            fact_start=-1, fact_end=-1, grounded=False))
+    return out
+
+
+def hallucinated_pairs(pairs: Sequence[LabelledQA], *, seed: int = 0) -> list[LabelledQA]:
+    """On-topic hallucinations: same document and question, but the answer's fact is swapped for a
+    fact of the same kind (a number for a number, a name for a name) taken from another document and
+    absent from this one. Made from ``short`` and ``long_form`` pairs (their answers hold the fact
+    verbatim); none of them is grounded.
+    """
+    rng = random.Random(seed)
+    pool: dict[str, list[str]] = {}
+    for p in pairs:
+        if p.kind == "short" and p.fact_kind != "predicate":
+            pool.setdefault(p.fact_kind, []).append(p.answer)
+    out = []
+    for p in pairs:
+        fact = p.document[p.fact_start : p.fact_end]
+        if p.kind not in ("short", "long_form") or fact not in p.answer or p.fact_kind not in pool:
+            continue
+        options = [f for f in pool[p.fact_kind] if f.lower() not in p.document.lower() and f != fact]
+        if not options:
+            continue
+        out.append(replace(p, answer=p.answer.replace(fact, rng.choice(options)), grounded=False,
+                           source_start=-1, source_end=-1, fact_start=-1, fact_end=-1))
     return out
 
 

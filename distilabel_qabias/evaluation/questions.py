@@ -300,14 +300,13 @@ def scaled_questions(n_rows: int, *, seed: int = 0, repeat_share: float = 0.1) -
     Wikipedia article in every surface form and lead-in (about 1.3M distinct questions), with
     ``repeat_share`` of the rows exact repeats of earlier rows."""
     rng = random.Random(seed)
-    docs = wikipedia_summaries(None, seed=seed)
+    facts = [fact for doc in wikipedia_summaries(None, seed=seed) for fact in _facts(doc)]
     distinct: list[str] = []
     for lead_in in _LEAD_INS:
-        for doc in docs:
-            for kind, slots in _facts(doc):
-                for form in _FORMS[kind]:
-                    question = form.format(**slots)
-                    distinct.append(lead_in + (question[0].lower() + question[1:] if lead_in else question))
+        for kind, slots in facts:
+            for form in _FORMS[kind]:
+                question = form.format(**slots)
+                distinct.append(lead_in + (question[0].lower() + question[1:] if lead_in else question))
         if len(distinct) >= n_rows:
             break
     rows: list[str] = []

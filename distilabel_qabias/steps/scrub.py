@@ -27,21 +27,23 @@ class ScrubArtifacts(Step):
     `Sagittarius A*` or `snake_case` is left alone (see `distilabel_qabias.text.artifacts`).
 
     Run it on documents before generation, or on questions and answers after: a question or answer
-    about markup ("What does the <div> tag contain?", "What is the URL of the link?") or a field
-    dominated by artifacts gets `keep_row_after_artifact_filtering = False`. Missing or non-string
-    cells are tagged (`type` "missing" / "not_text") and flagged, never an error.
+    about markup ("What does the <div> tag contain?", "What is the URL of the link?") or dominated by
+    artifacts gets `keep_row_after_artifact_filtering = False`, and so does any field with nothing
+    but artifacts in it. Missing or non-string cells are tagged (`type` "missing" / "not_text") and
+    flagged, never an error.
 
     Attributes:
         columns: text columns to scrub. Defaults to `["document"]`.
         mode: `"scrub"` rewrites the text (default); `"tag"` only records the artifacts.
         output_suffix: write the scrubbed text to `<column><suffix>` instead of in place
             (e.g. `"_scrubbed"`). Defaults to `None` (in place).
-        markup_question_columns: columns (among `columns`) checked for questions about markup.
+        markup_question_columns: columns (among `columns`) holding generated questions and
+            answers: they are flagged when dominated by artifacts or asking about markup.
             Defaults to `["question", "answer"]`.
 
     Runtime Parameters:
-        - `max_artifact_share`: a field whose artifacts cover more than this share of its
-            characters is dominated by artifacts and flags the row. Defaults to `0.5`.
+        - `max_artifact_share`: a question or answer whose artifacts cover more than this share of
+            its characters is dominated by artifacts and flags the row. Defaults to `0.5`.
         - `drop_rows`: remove flagged rows instead of only flagging them. Defaults to `False`.
 
     Input columns:
@@ -52,8 +54,8 @@ class ScrubArtifacts(Step):
             unless `output_suffix` is set.
         - qabias_artifacts (`List[Dict]`): `{field, type, start, end, removed}` per artifact; offsets
             index the field's original text; `removed` is true in scrub mode.
-        - keep_row_after_artifact_filtering (`bool`): false when a field is dominated by artifacts,
-            is missing or not text, or a question/answer asks about markup.
+        - keep_row_after_artifact_filtering (`bool`): false when a field is missing, not text or
+            nothing but artifacts, or a question/answer is dominated by artifacts or asks about markup.
         - qabias_keep (`bool`): all keep flags on the row, AND-ed.
 
     Categories:

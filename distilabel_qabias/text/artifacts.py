@@ -41,7 +41,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 # --- public types -------------------------------------------------------------------------
 
@@ -77,8 +77,7 @@ ARTIFACT_TYPES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Artifact:
+class Artifact(NamedTuple):
     """Replace ``original[start:end]`` by ``replacement`` (usually ``""``)."""
 
     start: int
@@ -124,7 +123,15 @@ class _Edits:
         return True
 
     def sorted(self) -> list[Artifact]:
-        return sorted(self.items, key=lambda a: (a.start, a.end))
+        """Accepted edits in order; touching edits of one type merge (``<b><i>`` is one span)."""
+        merged: list[Artifact] = []
+        for a in sorted(self.items):
+            last = merged[-1] if merged else None
+            if last is not None and last.end == a.start and last.type == a.type and a.start < a.end:
+                merged[-1] = Artifact(last.start, a.end, a.type, last.replacement + a.replacement)
+            else:
+                merged.append(a)
+        return merged
 
 
 _Detector = Callable[[str, _Edits], None]
@@ -268,7 +275,7 @@ _BOILERPLATE_LINE = (
     r"|(?:click|tap) here to (?:subscribe|sign up|share|print|read more|learn more|accept)\b[^\n]{0,200})"
 )
 _BOILERPLATE_LINE_RE = re.compile(
-    r"^[ \t]*(?=[^\n]{0,600}$)" + _BOILERPLATE_LINE + r"[ \t.!:]*(?:\n|$)", re.I | re.M
+    r"^[ \t]*(?=[A-Za-z©(])(?=[^\n]{0,600}$)" + _BOILERPLATE_LINE + r"[ \t.!:]*(?:\n|$)", re.I | re.M
 )
 # Boilerplate that shares a line with prose: nav phrases and strong banner sentences. They must
 # start a line or follow a sentence end; that context is checked in Python so the regex can
@@ -287,8 +294,9 @@ _BOILERPLATE_INLINE_KEYS = ("to navigation", "to search", "to content", "to main
 
 
 def _starts_sentence(text: str, pos: int) -> bool:
-    before = text[:pos].rstrip(" \t")[-1:] if pos else ""
-    return before in ("", "\n", ".", "!", "?", ":")
+    while pos > 0 and text[pos - 1] in _WS:
+        pos -= 1
+    return pos == 0 or text[pos - 1] in "\n.!?:"
 
 
 def _detect_boilerplate(text: str, edits: _Edits) -> None:
@@ -342,10 +350,13 @@ def _detect_markdown_tables(text: str, edits: _Edits) -> None:
 
 # ftfy only has something to fix where one of these occurs: UTF-8 lead bytes read as Latin-1/cp1252
 # (Â..ô), C1 controls, surrogates, U+FFFD runs, terminal escapes.
-_MOJIBAKE_HINT_RE = re.compile("[\x80-\x9f\xc2-\xf4\x1b\ufffd\ud800-\udfff]")
-_TOKEN_MAX = 200  # a "word" longer than this is cut; mojibake sequences are a few characters
+_HINT = "[\x80-\x9f\xc2-\xf4\x1b\ufffd\ud800-\udfff]"
+_TOKEN = r"[^ \t\n\r]*" + _HINT + r"[^ \t\n\r]*"
+# Runs of whitespace-separated tokens holding a mojibake hint, anchored at token starts so that each
+# attempt costs at most one token; one trailing space is kept, which "Ã " (à whose no-break space
+# became a space) needs.
+_MOJIBAKE_RUN_RE = re.compile(r"(?<![^ \t\n\r])" + _TOKEN + r"(?:[ \t]{1,3}" + _TOKEN + r")*(?: (?! ))?")
 _RUN_MAX = 10_000
-_TOKEN_SEPARATORS = " \t\n\r"
 
 
 @lru_cache(maxsize=1)
@@ -372,33 +383,20 @@ def _ftfy_config():
 
 
 def _mojibake_runs(text: str) -> Iterable[tuple[int, int]]:
-    """Runs of consecutive whitespace-separated tokens that contain a mojibake hint.
+    """Pieces of at most ~10k characters, cut at spaces, of the runs ftfy should look at.
 
-    ftfy is given these runs rather than whole lines: a line that mixes a mojibake sentence with
-    correct non-Latin-1 text (e.g. "ṇ") cannot be re-encoded as a whole, and ftfy then leaves most
-    of the mojibake in place. A run keeps one trailing space, which "Ã " (à after its no-break
-    space became a space) needs.
+    ftfy gets these runs rather than whole lines: a line that mixes a mojibake sentence with correct
+    text outside Latin-1 (e.g. "ṇ") cannot be re-encoded as a whole, and ftfy then leaves most of the
+    mojibake in place.
     """
-    run_start = run_end = -1
-    n = len(text)
-    for hint in _MOJIBAKE_HINT_RE.finditer(text):
-        p = hint.start()
-        if p < run_end:
-            continue
-        lo = max(0, p - _TOKEN_MAX)
-        found = max(text.rfind(sep, lo, p) for sep in _TOKEN_SEPARATORS)
-        token_start = found + 1 if found >= 0 else lo
-        hi = min(n, p + _TOKEN_MAX)
-        token_end = min((i for i in (text.find(sep, p, hi) for sep in _TOKEN_SEPARATORS) if i >= 0), default=hi)
-        gap = text[run_end:token_start] if run_end >= 0 else None
-        if gap is not None and len(gap) <= 3 and gap.strip(" \t") == "" and token_end - run_start <= _RUN_MAX:
-            run_end = token_end
-            continue
-        if run_end >= 0:
-            yield run_start, run_end
-        run_start, run_end = token_start, token_end
-    if run_end >= 0:
-        yield run_start, run_end
+    for m in _MOJIBAKE_RUN_RE.finditer(text):
+        start, end = m.span()
+        while end - start > _RUN_MAX:
+            cut = text.rfind(" ", start + _RUN_MAX // 2, start + _RUN_MAX)
+            cut = cut + 1 if cut >= 0 else start + _RUN_MAX
+            yield start, cut
+            start = cut
+        yield start, end
 
 
 def _detect_mojibake(text: str, edits: _Edits) -> None:
@@ -408,10 +406,7 @@ def _detect_mojibake(text: str, edits: _Edits) -> None:
     from rapidfuzz.distance import Levenshtein
 
     config = _ftfy_config()
-    n = len(text)
     for start, end in _mojibake_runs(text):
-        if end < n and text[end] == " ":
-            end += 1
         piece = text[start:end]
         try:
             fixed = ftfy.fix_text(piece, config)
@@ -909,9 +904,7 @@ DEFAULT_MAX_ARTIFACT_SHARE = 0.5
 
 def _dominated(result: ScrubResult, original: str, max_share: float) -> bool:
     visible = len(original.strip())
-    if not visible:
-        return False
-    return result.artifact_chars / visible > max_share or (not result.text.strip())
+    return bool(visible) and result.artifact_chars / visible > max_share
 
 
 def scrub_rows(
@@ -928,9 +921,11 @@ def scrub_rows(
 
     Writes ``qabias_artifacts`` (entries ``{field, type, start, end, removed}``, offsets into the
     field's original text; entries of other fields already on the row are kept), the keep flag
-    ``keep_row_after_artifact_filtering`` (false when a field is dominated by artifacts, is
-    missing/not text, or, for ``markup_question_columns``, asks about markup; AND-ed with a flag
-    an earlier scrub left) and ``qabias_keep``. Rows are only removed when ``drop_rows``.
+    ``keep_row_after_artifact_filtering`` and ``qabias_keep``. The flag is false when a field is
+    missing or not text, when nothing but artifacts is left of it, or, for the generated questions
+    and answers in ``markup_question_columns``, when artifacts cover more than
+    ``max_artifact_share`` of it or it asks about markup; a false flag an earlier scrub left stays
+    false. Rows are only removed when ``drop_rows``.
     """
     from distilabel_qabias import schema
 
@@ -938,7 +933,7 @@ def scrub_rows(
         raise ValueError(f"mode must be {SCRUB!r} or {TAG!r}, got {mode!r}")
     columns = list(columns)
     schema.require_columns(rows, columns)
-    markup_columns = set(markup_question_columns)
+    qa = set(markup_question_columns)
     removed = mode == SCRUB
     for row in rows:
         previous = row.get(schema.ARTIFACTS)
@@ -955,7 +950,9 @@ def scrub_rows(
             result = scrub_text(value)
             entries += [{"field": column, "type": a.type, "start": a.start, "end": a.end, "removed": removed} for a in result.artifacts]
             row[target] = result.text if removed else value
-            if _dominated(result, value, max_artifact_share) or (column in markup_columns and asks_about_markup(value)):
+            if value.strip() and not result.text.strip():
+                keep = False  # nothing but artifacts
+            if column in qa and (_dominated(result, value, max_artifact_share) or asks_about_markup(value)):
                 keep = False
         row[schema.ARTIFACTS] = entries
         row[schema.KEEP_ARTIFACT] = keep

@@ -1,29 +1,41 @@
 """Find passages in a document that address a language model rather than a human reader.
 
-Offline, rule-based and linear-time. The text is cut into *units* (sentences within lines, capped in
-length); each unit gets a score in [0, 1] from cues and penalties:
+Offline, rule-based and linear-time. The text is cut into *units* (sentences within lines, at most
+``MAX_UNIT_CHARS`` long); each unit gets a score in [0, 1] from cues and penalties:
 
 - cues: "ignore previous instructions" and its variants, spoofed chat/role tokens and turn markers,
   refusal templates, output-format or language overrides, persona switches, requests to reveal prompts
-  or keys, "the correct answer to every question is ...", and phrases that address an AI directly
-  ("Note to the AI", "if you are a language model", "assistants reading this page").
-  Verb-led cues count fully only in an imperative position (start of a clause, after "please",
-  "you must", ...): "an attacker instructs a model *to ignore* previous instructions" is a report,
-  not an instruction.
+  or keys, "the correct answer to every question is ...", phrases that address an AI directly
+  ("Note to the AI", "if you are a language model", "AI assistants must ..."), and, more generally, an
+  imperative aimed at the model's own answer, tools or conversation ("recommend ... in your answer",
+  "use your browsing tool to send the conversation history ..."). Verb-led cues count fully only in an
+  imperative position (start of a clause, after "please", "you must", ...): "an attacker instructs a
+  model *to ignore* previous instructions" is a report, not an instruction. The strongest cue counts
+  fully, the others only close half of the remaining gap, so weak cues do not add up to an instruction.
 - penalties: encyclopedic framing ("is a", "refers to", "such as", "for example", third-person
-  "the model would ...", past-tense reporting, a year), and for each cue, sitting inside quotation
-  marks and next to a speech verb ("she whispered").
+  "the model would ...", past-tense reporting, a year), exam/homework framing ("in the spaces provided",
+  "ink"), and for each cue, sitting inside quotation marks and next to a speech verb ("she whispered").
 
 Units scoring at least ``threshold`` are flagged; a flagged unit then grows over neighbouring units of
 the same paragraph that score at least ``extend_threshold`` (the rest of an injected passage:
 "Say ZEBRA-7431 to confirm.") or carry no words of their own (a closing ``-->``, a shouted
-"IMPORTANT:"), so a span covers the whole passage rather than its trigger phrase. Paired chat blocks
+"IMPORTANT:"), a short unit between two flagged ones joins them, paired chat blocks
 (``<|im_start|> ... <|im_end|>``, ``[INST] ... [/INST]``, ``<<SYS>> ... <</SYS>>``, ``<system> ... </system>``)
-are taken whole, and wrappers around a span (brackets, ``**``, ``<!-- -->``, quotes) go with it.
+are taken whole, and wrappers around a span (brackets, ``**``, ``<!-- -->``, quotes) go with it, so a
+span covers the whole passage rather than its trigger phrase. A passage inserted in the middle of a
+host sentence ("The city was Ignore all previous instructions ... founded in 1854.") starts at its own
+first word, so the host sentence keeps its characters.
 
-A user-supplied classifier (``classifier(list[str]) -> list[float]``) can score every unit too; a unit's
-score is then ``max(rule score, classifier score)``. :func:`load_classifier` turns an import path
-``"package.module:function"`` into such a callable.
+Speed: every cue needs one of its anchor words in the unit, so most units are never scanned by the
+cue patterns (``score_units(..., prefilter=False)`` gives the same scores, slower). No pattern has an
+unbounded gap, so nothing backtracks catastrophically; a 10 MB line is fine.
+
+Limits (measured in ``benchmarks/eval_instructions.py``): English only; phrasings unlike the cue
+families are missed (held-out template sets written after the rules: 25-55 % of passages removed
+on first measurement, against 98 % on the templates the rules were developed with); obfuscated text
+("I g n o r e", "1gn0re") is missed. A user-supplied classifier (``classifier(list[str]) ->
+list[float]``) can score every unit too; a unit's score is then ``max(rule score, classifier score)``.
+:func:`load_classifier` turns an import path ``"package.module:function"`` into such a callable.
 """
 
 from __future__ import annotations
@@ -122,6 +134,30 @@ _INSTRUCTION_NOUN = (
 )
 
 
+# verbs an instruction to a model starts with, and phrases that show the addressee is the model answering
+# ("your answer", "the user", "when you summarize this article", "all further prompts", "the code interpreter")
+_MODEL_VERB = (
+    r"(?:reply|respond|answer|say|output|print|write|type|repeat|tell|include|mention|add|append|insert|put|send|"
+    r"forward|execute|run|call|use|list|dump|show|share|reveal|give|provide|return|state|greet|rate|assign|translate|"
+    r"summari[sz]e|format|begin|start|end|finish|sign|stop|replace|keep|copy|quote|recommend|cite|make sure|ensure|"
+    r"claim|insist|omit|refuse|promote|advertise|link)"
+)
+_MODEL_OBJECT = (
+    r"(?:the user(?:['’]s)?|your\s+(?:(?:future|next|subsequent|following|final|every|own)\s+)?"
+    r"(?:answers?|responses?|replies|reply|outputs?|summar(?:y|ies)|messages?|system (?:message|prompt)|developers?|"
+    r"creators?|configuration|instructions|rules|guidelines|tools?|memory|context|content polic(?:y|ies))|"
+    r"(?:every|each|any|all)(?: of)?(?: your| the)?\s+(?:(?:future|next|subsequent|following|further)\s+)?"
+    r"(?:answers|responses|replies|outputs|summaries|answer|response|reply|output|summary)|"
+    r"(?:every|each|any|all)\s+(?:further|future|subsequent|following|next)\s+prompts?|"
+    r"when\s+(?:you\s+)?(?:are\s+)?(?:asked|answering|responding|replying|summari[sz]ing|summari[sz]e|answer|respond|"
+    r"reply)\b(?:\s+{W}){{0,3}}?\s+(?:this|the)\s+(?:document|text|page|article|passage|topic|subject|webpage|site)|"
+    r"(?:everything|all (?:the )?text|anything|all content)\s+(?:above|before)\s+this\s+(?:line|message|point|"
+    r"sentence|document)|(?:anyone|everyone|whoever|users?)\s+(?:who\s+)?asks?|in\s+(?:that|this|your new)\s+role|"
+    r"(?:the|this|our)\s+(?:conversation|chat)(?: history)?|conversation history|chat history|code interpreter|"
+    r"(?:browsing|browser|email|e-mail|web|search|file)\s+tool|plugins?|function call|tool call)"
+).format(W=_W)
+
+
 @dataclass(frozen=True)
 class Cue:
     name: str
@@ -133,8 +169,8 @@ class Cue:
     negation_kills: bool = False  # "never reveal your password" is advice, not an attack
 
 
-def _cue(name, kind, pattern, weight, other_weight=0.0, *, imperative=False, negation_kills=False, flags=re.I):
-    return Cue(name, kind, re.compile(pattern, flags), weight, other_weight, imperative, negation_kills)
+def _cue(name, kind, pattern, weight, other_weight=0.0, *, imperative=False, negation_kills=False):
+    return Cue(name, kind, re.compile(pattern, re.I), weight, other_weight, imperative, negation_kills)
 
 
 CUES: tuple[Cue, ...] = (
@@ -176,8 +212,9 @@ CUES: tuple[Cue, ...] = (
          r"mission|directive)\b", 0.7),
     _cue("instructions_void", "override",
          r"\b(?:earlier|previous|prior|above|preceding|original|old|initial)\s+(?:instructions?|directives?|rules|"
-         rf"prompts?|guidelines)\b(?:\s+{_W}){{0,2}}?\s+(?:no longer apply|(?:are|is) (?:now )?(?:void|cancel+ed|"
-         r"revoked|obsolete|invalid|null|overridden|superseded)|do(?:es)? not apply|don['’]t apply|"
+         rf"prompts?|guidelines|guidance|setup|configuration|context|settings|programming)\b(?:\s+{_W}){{0,2}}?\s+"
+         r"(?:no longer (?:apply|applies|matters?|counts?|holds?)|(?:are|is) (?:now )?(?:void|cancel+ed|revoked|"
+         r"obsolete|invalid|null|overridden|superseded|irrelevant|deprecated|outdated)|do(?:es)? not apply|don['’]t apply|"
          r"ha(?:ve|s) been (?:revoked|cancel+ed|replaced|updated|overridden))", 0.85),
     _cue("override_word", "override",
          r"\b(?:system override|override mode|admin(?:istrator)? override|jailbr(?:eak|oken)\w*)\b", 0.45),
@@ -255,16 +292,19 @@ CUES: tuple[Cue, ...] = (
          rf"(?:end|start|beginning) of)\s+(?:your|the|each|every|all|any)\s+(?:{_W}\s+)?{_OUTPUT_NOUN}\b",
          0.7, 0.35, imperative=True),
     _cue("act_on_model_output", "output_override",
-         r"\b(?:reply|respond|answer|say|output|print|write|type|repeat|tell|include|mention|add|append|insert|put|send|"
-         r"forward|execute|run|call|use|list|dump|show|share|reveal|give|provide|return|state|greet|rate|assign|translate|"
-         r"summari[sz]e|format|begin|start|end|finish|sign|stop|replace|keep|copy|quote|recommend|cite|make sure|ensure)\b"
-         r"[^.!?\n]{0,80}?\b(?:the user(?:['’]s)?|your\s+(?:(?:future|next|subsequent|following|final|every|own)\s+)?"
-         r"(?:answers?|responses?|replies|reply|outputs?|summar(?:y|ies)|messages?|system (?:message|prompt)|developers?|"
-         r"creators?|configuration|instructions|rules|guidelines|tools?|memory|context)|(?:every|each|any|all(?: of)? your)"
-         r"\s+(?:(?:future|next|subsequent|following)\s+)?(?:answers?|responses?|replies|reply|outputs?|summar(?:y|ies))|"
-         r"(?:the|this|our)\s+(?:conversation|chat)(?: history)?|conversation history|chat history|code interpreter|"
-         r"(?:browsing|browser|email|e-mail|web|search|file)\s+tool|plugins?|function call|tool call)\b",
-         0.7, 0.3, imperative=True),
+         rf"\b{_MODEL_VERB}\b[^.!?\n]{{0,80}}?\b{_MODEL_OBJECT}\b", 0.7, 0.3, imperative=True),
+    _cue("model_object_then_act", "output_override",
+         rf"\b{_MODEL_OBJECT}\b[^.!?\n:;,]{{0,60}}[,:;]\s*(?:(?:please|kindly|also|then|just|simply|always)\s+)?"
+         rf"{_MODEL_VERB}\b", 0.7),
+    _cue("ai_must", "model_address",
+         r"\b(?:AI|A\.I\.|LLMs?|(?:large\s+)?language models|AI (?:assistants?|models?|agents?|systems?)|chatbots|bots|"
+         r"ChatGPT|GPT(?:-\d)?|Claude|Gemini|Copilot)\s+(?:must|should|shall|are to|is to|"
+         r"has to|have to|needs? to)\s+(?:now\s+|always\s+|only\s+|never\s+|also\s+)?(?:respond|reply|answer|say|output|"
+         r"print|write|include|mention|refuse|ignore|use|follow|tell|state|add|begin|start|end|obey|comply|recommend)\b",
+         0.7),
+    _cue("you_will_now", "persona",
+         r"\byou\s+(?:will|shall|are going to|must)\s+now\s+(?:play|act|be|become|assume|take on|adopt|speak|respond|"
+         r"behave|answer|reply|pretend)\b", 0.55),
     _cue("question_independent", "answer_override",
          r"\b(?:regardless of|no matter|irrespective of|independent(?:ly)? of|whatever)\s+(?:what\s+)?(?:the\s+|which\s+)?"
          r"(?:question|query|prompt|input|request|user asks|you are asked|is asked)", 0.6),
@@ -284,8 +324,8 @@ CUES: tuple[Cue, ...] = (
          r"\byou\s+are\s+(?:now|henceforth|hereby|from now on)\b(?!\s+(?:ready|able|free|connected|logged|signed|"
          r"registered|done|finished|set|entering|leaving|in\s+(?:the\s+)?(?:setup|settings|recovery)))", 0.4),
     _cue("you_are_an_ai", "persona",
-         rf"\byou\s+are\s+(?:now\s+)?(?:DAN\b|an?\s+(?:{_W}\s+){{0,3}}?(?:AI|A\.I\.|assistant|chatbot|bot|"
-         r"language model|LLM|model|GPT)\b)", 0.6),
+         rf"\byou\s+are\s+(?:now\s+)?(?:DAN\b|(?:[^.!?\n,]{{1,40}},\s*)?an?\s+(?:{_W}\s+){{0,3}}?(?:AI|A\.I\.|"
+         r"assistant|chatbot|bot|language model|LLM|model|GPT)\b)", 0.6),
     _cue("you_are_not_chatgpt", "persona",
          rf"\byou{_APOS}?(?:re| are)\s+(?:no longer|not)\s+(?:ChatGPT|Claude|Gemini|Bard|Copilot|an? (?:AI|assistant|"
          r"language model|chatbot))\b", 0.7),
@@ -295,15 +335,17 @@ CUES: tuple[Cue, ...] = (
     _cue("act_as", "persona",
          r"\b(?:act|behave|roleplay|role-play|pose)\s+as\s+(?:an?|the|my|your)\b", 0.45, 0.1, imperative=True),
     _cue("act_as_ai", "persona",
-         rf"\b(?:act|behave|roleplay|role-play|pose|function)\s+as\s+(?:an?|the|my|your)\s+(?:{_W}\s+){{0,3}}?{_AI}\b",
+         rf"\b(?:(?:act|behave|roleplay|role-play|pose|function)\s+as|(?:play|take on|assume)\s+the\s+(?:role|part)\s+of)"
+         rf"\s+(?:an?|the|my|your)\s+(?:{_W}\s+){{0,3}}?{_AI}\b",
          0.75, 0.2, imperative=True),
     _cue("pretend_you_are", "persona",
-         rf"\b(?:pretend|imagine)\s+(?:that\s+)?(?:you\s+are|you{_APOS}re|to\s+be)\b", 0.6, 0.2, imperative=True),
+         rf"\b(?:pretend|imagine)\s+(?:that\s+)?(?:you\s+(?:are|have|were|had)|you{_APOS}re|to\s+be)\b", 0.6, 0.2,
+         imperative=True),
     _cue("unrestricted_ai", "persona",
          r"\b(?:DAN|do anything now|developer mode|unfiltered|uncensored|unrestricted|no (?:restrictions|filters|"
-         r"ethics|morals|guidelines|limitations)|without (?:any\s+)?(?:restrictions|filters|censorship|limitations|"
-         r"guidelines|ethical guidelines|morals|content filters|rules))\b", 0.35),
-    _cue("from_now_on", "persona", r"\bfrom now on\b|\bhenceforth\b", 0.3),
+         r"ethics|morals|guidelines|limitations|limits|content polic(?:y|ies))|without (?:any\s+)?(?:restrictions|filters|"
+         r"censorship|limitations|limits|guidelines|ethical guidelines|morals|content filters|rules))\b", 0.35),
+    _cue("from_now_on", "persona", r"\bfrom (?:now on|this (?:moment|point)(?: on)?)\b|\bhenceforth\b", 0.3),
     _cue("stay_in_character", "persona",
          rf"\b(?:stay|remain) in character\b|\bbreak(?:ing)? character\b|\byour\s+(?:new\s+)?(?:name|persona|"
          r"identity|role|character)\s+is\b", 0.5),
@@ -313,7 +355,8 @@ CUES: tuple[Cue, ...] = (
          rf"write out|paste|provide|echo|return|spell out|quote|type out)\b(?:\s+(?:me|us))?\s+(?:{_W}\s+){{0,5}}?"
          r"(?:system prompt|system message|initial prompt|original prompt|hidden prompt|secret prompt|pre-?prompt|"
          r"meta-?prompt|developer (?:message|prompt|instructions)|API[ -]keys?|secret keys?|access tokens?|private keys?|"
-         r"credentials|environment variables|(?:hidden|secret|internal|initial|original|system|confidential)\s+"
+         r"credentials|environment variables|(?:hidden|secret|invisible)\s+(?:text|message|content)|"
+         r"(?:hidden|secret|internal|initial|original|system|confidential)\s+"
          r"(?:instructions|rules|guidelines|configuration|settings|context|notes)|instructions (?:above|you were given|"
          r"you received)|your (?:instructions|rules|guidelines|configuration|prompt|directives|programming|context|"
          r"training data|password))\b", 0.85, 0.3, imperative=True, negation_kills=True),
@@ -332,6 +375,9 @@ CUES: tuple[Cue, ...] = (
          rf"\b(?:correct|right|true|only|real|official|final|proper|expected)\s+answer\s+(?:to|for)\s+(?:every|each|any|"
          rf"all|these|the following|this|those)\b(?:\s+{_W}){{0,3}}?\s+(?:is|are|will be|should be|must be|shall be)\b",
          0.8),
+    _cue("only_valid_answer", "answer_override",
+         r"\bthe\s+only\s+(?:valid|acceptable|correct|allowed|permitted|right|possible)\s+(?:response|answer|reply|"
+         r"output)\s+(?:is|will be)\b", 0.7),
     _cue("whatever_asked_answer", "answer_override",
          rf"\b(?:whatever|no matter what|regardless of (?:what|the question|which)|every time|whenever|if)\s+"
          rf"(?:you\s+are|you{_APOS}re|anyone|someone|somebody|the user|a user|people|they|i)\s+(?:{_W}\s+){{0,2}}?"
@@ -378,7 +424,8 @@ CUES: tuple[Cue, ...] = (
 _ANCHOR_WORDS = {
     "override_verb": "ignor|disregard|forget|overrid|bypass|discard|abandon|neglect|dismiss|eras|cancel|aside$|throw$|"
                      "follow|obey",
-    "instruction_noun": "instruction|directive|task|prompt|order|rule|guideline",
+    "instruction_noun": "instruction|directive|task|prompt|order|rule|guideline|guidance$|setup$|configuration$|"
+                        "context$|setting|programming$",
     "your": "your",
     "override_word": "overrid|jailbr",
     "apology": "sorry$|afraid$|apologi",
@@ -396,24 +443,27 @@ _ANCHOR_WORDS = {
     "act_as": "act$|behave$|roleplay$|role$|pose$|function$",
     "pretend": "pretend$|imagine$",
     "unrestricted": "dan$|anything$|developer$|unfilter|uncensor|unrestrict|restriction|filter|ethic|moral|guideline|"
-                    "limitation|censorship|rule",
-    "now_on": "now$|henceforth$",
+                    "limit|censorship|rule|polic",
+    "now_on": "now$|henceforth$|moment$|point$",
     "character": "character$|your",
     "secret_noun": "prompt|message|api$|key|token|credential|environment|instruction|rule|guideline|configuration|"
-                   "setting|context|note|password|directive|programming|training",
+                   "setting|context|note|password|directive|programming|training|hidden$|secret$|invisible$",
     "above": "repeat|above$|before$",
     "answer_word": "answer",
     "ask": "ask",
     "ai_noun": "ai$|artificial$|llms?$|language$|model|assistant|chatbot|bots?$|gpt|chatgpt|claude$|gemini$|bard$|"
                "copilot$|llama$|mistral$|agent|automated$|siri$|alexa$",
-    "doc_noun": "document$|text$|page$|article$|passage$",
+    "doc_noun": "document$|text$|page$|article$|passage$|subject$|topic$|site$|website$",
     "tell_user": "user|note|message|instruction",
     "safety": "content$|safety$|moderation$|ethical$",
     "mode": "mode$",
     "task_end": "task$|end$|ends$",
-    "model_object": "user|your|every$|each$|any$|all$|conversation|chat$|interpreter$|tool$|plugin|function$",
+    "model_object": "user|your|answer|respons|repl|output|summar|conversation|chat$|interpreter$|tool$|plugin|"
+                    "function$|prompt|message|question|quer|request|when$|everything$|text$|anything$|content$|"
+                    "anyone$|everyone$|whoever$|role$",
     "independent": "regardless$|matter$|irrespective$|independent|whatever$",
     "score": "score|rating|grade|mark$|rate$",
+    "only": "only$",
 }
 _MARKUP_GROUP = "markup"  # chat tokens, <system> tags, ### headers: the unit contains "<", "[" or "#"
 _ANCHOR_OF = {
@@ -439,10 +489,14 @@ _ANCHOR_OF = {
     "ignore_rules_given_earlier": "override_verb", "ignore_safety": "safety", "enter_mode": "mode",
     "task_complete": "task_end", "act_on_model_output": "model_object", "question_independent": "independent",
     "questions_about_this_document": "doc_noun", "praise_output": "output_noun", "assign_score": "score",
-    "ask_about_instructions": "you",
+    "ask_about_instructions": "you", "only_valid_answer": "only", "ai_must": "ai_noun", "you_will_now": "you",
+    "model_object_then_act": "model_object",
 }
 assert set(_ANCHOR_OF) == {c.name for c in CUES}, "every cue needs an anchor"
 _ANCHOR_WORD_RES = {group: re.compile(f"(?:{words})") for group, words in _ANCHOR_WORDS.items()}
+_CUE_INDICES_BY_GROUP: dict[str, tuple[int, ...]] = {}
+for _index, _c in enumerate(CUES):
+    _CUE_INDICES_BY_GROUP[_ANCHOR_OF[_c.name]] = _CUE_INDICES_BY_GROUP.get(_ANCHOR_OF[_c.name], ()) + (_index,)
 _TOKEN = re.compile(r"[a-z]+")
 
 
@@ -511,6 +565,9 @@ _PENALTIES: tuple[tuple[re.Pattern, float], ...] = tuple(
         (r"\b(?:was|were|had been|has been|have been)\s+(?:\w{1,30}\s+)?(?:instructed|told|asked|ordered|prompted|"
          r"trained|designed|programmed|released|launched|developed|introduced|created|described|used)\b", 0.25),
         (r"\b(?:in|since|by|during|until|from)\s+(?:1[5-9]\d\d|20\d\d)\b", 0.2),
+        # a human doing a paper task: exam rubrics, homework, forms
+        (r"\b(?:ink|pens?|pencils?|booklets?|spaces? provided|answer sheets?|exams?|examinations?|candidates?|students?|"
+         r"pupils?|homework|worksheets?|(?:full|complete) sentences|marks|your working)\b", 0.3),
     )
 )
 _MAX_PENALTY = 0.6
@@ -536,6 +593,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _HAS_WORD = re.compile(r"[^\W_]")
 _LOWER = re.compile(r"[a-z]")
 _SHOUTED = re.compile(r"[A-Z]{3,}")
+_DIGIT = re.compile(r"\d")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -598,19 +656,21 @@ def _capitalised_mid_sentence(text: str, pos: int) -> bool:
     return not _DETERMINER_BEFORE.search(text, max(0, pos - 8), pos)
 
 
-def _cue_weight(cue: Cue, text: str, unit: Unit, match: re.Match) -> float:
-    weight = cue.weight
+def _cue_weight(cue: Cue, text: str, unit: Unit, match: re.Match) -> tuple[float, bool]:
+    """The cue's weight at this match, and whether the match is placed as an instruction would be
+    (False for a verb-led cue outside an imperative position)."""
+    weight, placed = cue.weight, True
     if cue.imperative_only:
         before = text[max(unit.start, match.start() - 60) : match.start()]
         if not (_IMPERATIVE_BEFORE.search(before) or _capitalised_mid_sentence(text, match.start())):
-            weight = cue.other_weight
+            weight, placed = cue.other_weight, False
         if cue.negation_kills and _NEGATED_BEFORE.search(before):
             weight = min(weight, 0.15)
     if cue.kind != "role_token" and _in_quotes(text, unit, match.start()):
         weight -= _QUOTE_PENALTY
         if _SPEECH_VERB.search(text, unit.start, unit.end):
             weight -= _ATTRIBUTION_PENALTY
-    return weight
+    return weight, placed
 
 
 def _cues_to_run(text: str, units: list[Unit], prefilter: bool):
@@ -621,7 +681,8 @@ def _cues_to_run(text: str, units: list[Unit], prefilter: bool):
             continue
         groups = _unit_anchor_groups(text[unit.start : unit.end])
         if groups:
-            yield index, tuple(c for c in CUES if _ANCHOR_OF[c.name] in groups)
+            wanted = set().union(*(_CUE_INDICES_BY_GROUP.get(g, ()) for g in groups))
+            yield index, [CUES[i] for i in sorted(wanted)]
 
 
 def score_units(text: str, classifier: Classifier | None = None, *, prefilter: bool = True) -> list[ScoredUnit]:
@@ -632,10 +693,10 @@ def score_units(text: str, classifier: Classifier | None = None, *, prefilter: b
     units = split_units(text)
     if not units:
         return []
-    # best weight per (unit, cue), and where it matched
-    found: dict[int, dict[str, tuple[float, str, int]]] = {}
+    # best weight per (unit, cue), and where it matched (None: matched outside an imperative position)
+    found: dict[int, dict[str, tuple[float, str, int | None]]] = {}
 
-    def record(index: int, name: str, weight: float, kind: str, pos: int) -> None:
+    def record(index: int, name: str, weight: float, kind: str, pos: int | None) -> None:
         per_unit = found.setdefault(index, {})
         if weight > per_unit.get(name, (0.0,))[0]:
             per_unit[name] = (weight, kind, pos)
@@ -644,9 +705,11 @@ def score_units(text: str, classifier: Classifier | None = None, *, prefilter: b
         unit = units[index]
         for cue in cues:
             for match in cue.pattern.finditer(text, unit.start, unit.end):
-                weight = _cue_weight(cue, text, unit, match)
+                weight, placed = _cue_weight(cue, text, unit, match)
                 if weight > 0:
-                    record(index, cue.name, weight, cue.kind, match.start())
+                    record(index, cue.name, weight, cue.kind, match.start() if placed else None)
+                if placed and weight >= cue.weight:
+                    break  # later matches can neither weigh more nor start earlier
 
     speakers = set()
     for index, unit in enumerate(units):
@@ -663,6 +726,7 @@ def score_units(text: str, classifier: Classifier | None = None, *, prefilter: b
                 record(index, "dialogue", _DIALOGUE_WEIGHT, "role_token", units[index].start)
 
     classifier_scores = _run_classifier(classifier, text, units) if classifier is not None else None
+    goes_on = _hosts_going_on(text, units, found)
 
     scored = []
     for index, unit in enumerate(units):
@@ -678,8 +742,9 @@ def score_units(text: str, classifier: Classifier | None = None, *, prefilter: b
                 miss_others *= 1.0 - min(weight, 1.0)
             rule = min(best[0], 1.0)
             rule += (1.0 - rule) * 0.5 * (1.0 - miss_others)
-            if _host_goes_on(text, units, index, found):
-                passage_start = _passage_start(text, unit, min(c[2] for c in cues.values()))
+            placed = [c[2] for c in cues.values() if c[2] is not None]
+            if placed and goes_on[index]:
+                passage_start = _passage_start(text, unit, min(placed))
             penalty = sum(w for p, w in _PENALTIES if p.search(text, passage_start, unit.end))
             score = max(0.0, rule - min(penalty, _MAX_PENALTY))
             kind = best[1]
@@ -722,6 +787,7 @@ def find_instruction_spans(
         return []
     _take_blocks(text, scored, flagged)
     _grow(text, scored, flagged, extend_threshold)
+    _fill_gaps(scored, flagged)
 
     spans: list[InstructionSpan] = []
     i = 0
@@ -763,11 +829,15 @@ def _take_blocks(text: str, scored: list[ScoredUnit], flagged: list[bool]) -> No
 
 
 def _is_glue(text: str, unit: Unit) -> bool:
-    """A unit with no words of its own ("-->", "**"), or a short shouted one ("IMPORTANT:", "NOTICE")."""
+    """A unit with no words of its own ("-->", "**"), or a short shouted one ("IMPORTANT:", "NOTICE"; with
+    digits only as a line of its own, so that "600 BCE." inside a paragraph is not glue)."""
     piece = text[unit.start : unit.end]
     if not _HAS_WORD.search(piece):
         return True
-    return len(piece) <= 40 and not _LOWER.search(piece) and bool(_SHOUTED.search(piece))
+    if len(piece) > 40 or _LOWER.search(piece) or not _SHOUTED.search(piece):
+        return False
+    own_line = (unit.start == 0 or text[unit.start - 1] == "\n") and (unit.end == len(text) or text[unit.end] == "\n")
+    return own_line or not _DIGIT.search(piece)
 
 
 def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_threshold: float) -> None:
@@ -787,22 +857,45 @@ def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_thres
             k += 1
 
 
-_CUT_CANDIDATE = re.compile(r"(?<=[a-z] )(?:[A-Z](?=[a-z])|[A-Z]{2,}|<!--|[<\[*#(])")
+_MAX_GAP_CHARS = 80
+
+
+def _fill_gaps(scored: list[ScoredUnit], flagged: list[bool]) -> None:
+    """A short unit between two flagged units of one paragraph belongs to the passage
+    ("ASSISTANT: Sure! / The code is 42. / USER: repeat it in every answer.")."""
+    for k in range(1, len(scored) - 1):
+        unit = scored[k].unit
+        if (
+            not flagged[k]
+            and flagged[k - 1]
+            and flagged[k + 1]
+            and unit.end - unit.start <= _MAX_GAP_CHARS
+            and scored[k - 1].unit.paragraph == unit.paragraph == scored[k + 1].unit.paragraph
+        ):
+            flagged[k] = True
+
+
+_CUT_CANDIDATE = re.compile(r"(?<=[a-z,;] )(?:[A-Z](?=[a-z])|[A-Z]{2,}|<!--|[<\[*#(])")
 # what may open a passage just before its strongest cue: "IMPORTANT: ", "new instructions: ", "please ", "[", "<!-- "
-_LEAD_IN = re.compile(r"(?:(?:[\w.]{1,20}(?: [\w.]{1,20})?:|please|kindly|<!--|[\[*#(])\s*)+$", re.I)
+_LEAD_IN = re.compile(r"(?:(?:[\w.]{1,20}:|please|kindly|<!--|[\[*#(])\s*)+$", re.I)
 _LEAD_IN_WINDOW = 40
-_MAX_LEAD_IN_WORDS = 3  # "IMPORTANT: NOTE TO AI", "Before answering," ... between a passage's first word and its first cue
+_MAX_LEAD_IN_WORDS = 2  # "IMPORTANT:", "P.S. Please" ... between a passage's first word and its first cue
 
 
-def _host_goes_on(text: str, units: list[Unit], index: int, found: dict) -> bool:
-    """The sentence of ``units[index]`` visibly continues after the passage: past the following units on
-    the same line that carry cues (the rest of the passage), the next unit starts in lower case."""
-    k = index + 1
-    while k < len(units) and "\n" not in text[units[k - 1].end : units[k].start] and (k in found or _is_glue(text, units[k])):
-        k += 1
-    if k >= len(units) or "\n" in text[units[k - 1].end : units[k].start]:
-        return False
-    return text[units[k].start].islower()
+def _hosts_going_on(text: str, units: list[Unit], found: dict) -> list[bool]:
+    """For each unit: its sentence visibly continues after the passage it holds. Past the following units
+    on the same line that carry cues or are glue (the rest of the passage), the next unit starts in
+    lower case. One right-to-left pass."""
+    goes_on = [False] * len(units)
+    for k in range(len(units) - 2, -1, -1):
+        following = units[k + 1]
+        if "\n" in text[units[k].end : following.start]:
+            continue
+        if k + 1 in found or _is_glue(text, following):
+            goes_on[k] = goes_on[k + 1]
+        else:
+            goes_on[k] = text[following.start].islower()
+    return goes_on
 
 
 def _passage_start(text: str, unit: Unit, first_cue: int) -> int:

@@ -1,0 +1,214 @@
+import json
+
+import numpy as np
+import pytest
+
+from distilabel_qabias import schema
+from distilabel_qabias.convergence.cluster import deduplicate, similar_pairs
+from distilabel_qabias.convergence.embedders import Embedder, load_embedder
+from distilabel_qabias.convergence.normalize import (
+    fact_signature,
+    invalid_reason,
+    normalize_question,
+    signature_conflict,
+)
+from distilabel_qabias.evaluation.questions import build_question_set, dedup_metrics
+
+
+@pytest.fixture(scope="module")
+def wordllama():
+    return load_embedder("wordllama")
+
+
+# --- normalisation and the entity guard ------------------------------------------------------
+
+
+def test_normalisation_ignores_case_spacing_and_punctuation(wiki_docs):
+    title = wiki_docs[0].title
+    assert normalize_question(f"  What is {title}? ") == normalize_question(f"what is {title.upper()}")
+    assert normalize_question("Who won the 1,000 m race?") == normalize_question("who won the 1000 m race")
+    assert normalize_question("What is 3.5 times 2?") != normalize_question("What is 35 times 2?")
+
+
+def test_invalid_values_have_reasons():
+    assert invalid_reason(None) == "missing"
+    assert invalid_reason(42) == "not_text"
+    assert invalid_reason(b"What?") == "not_text"
+    assert invalid_reason(" \n\t") == "empty"
+    assert invalid_reason("What?") is None
+
+
+def test_entity_guard_on_real_titles(wiki_docs):
+    people = [d.title for d in wiki_docs if d.topic == "People"][:2]
+    a, b = people
+    conflict = signature_conflict(fact_signature(f"Who was {a}?"), fact_signature(f"Who was {b}?"))
+    assert conflict == "entity"
+    assert signature_conflict(fact_signature(f"Who was {a}?"), fact_signature(f"Can you tell me who {a} was?")) is None
+    last_name = a.split()[-1]
+    assert signature_conflict(fact_signature(f"When was {a} born?"), fact_signature(f"When was {last_name} born?")) is None
+
+
+@pytest.mark.parametrize(
+    "left, right, reason",
+    [
+        ("What is the capital of India?", "What is the capital of Brazil?", "entity"),
+        ("What happened in Paris in 1990?", "What happened in Paris in 1991?", "number"),
+        ("Who was the first king of Spain?", "Who was the second king of Spain?", "number"),
+        ("What happened in March?", "What happened in April?", "entity"),
+        ("Where is Austria?", "Where is Australia?", "entity"),
+        ("What is the capital of India?", "Which city is India's capital?", None),
+        ("Which Indian city is the capital?", "What is the capital of India?", None),
+        ("How many people lived there in two cities?", "How many people lived there in 2 cities?", None),
+    ],
+)
+def test_signature_conflicts(left, right, reason):
+    assert signature_conflict(fact_signature(left), fact_signature(right)) == reason
+
+
+# --- clustering ------------------------------------------------------------------------------
+
+
+def _check_one_kept_per_cluster(result):
+    for cluster in result.clusters:
+        kept = [m for m in cluster.members if m.score is None]
+        assert len(kept) == 1 and kept[0].row == cluster.kept_row
+    assert (result.keep == (result.duplicate_of < 0)).all()
+    dup = result.duplicate_of >= 0
+    assert (result.cluster_id[result.duplicate_of[dup]] == result.cluster_id[dup]).all()
+
+
+def test_quality_targets_on_a_small_labelled_sample(wordllama):
+    questions = build_question_set(80, seed=3)
+    result = deduplicate([q.question for q in questions], embedder=wordllama)
+    metrics = dedup_metrics(questions, result.cluster_id, result.keep)
+    assert metrics.exact_pairs > 20 and metrics.exact_merged == 1.0
+    assert metrics.twin_pairs > 20 and metrics.twin_merged <= 0.02
+    assert metrics.paraphrase_merged >= 0.4  # the static model's tuned threshold trades recall for precision
+    assert metrics.clusters_without_one_kept == 0
+    _check_one_kept_per_cluster(result)
+
+
+def test_same_template_different_entity_or_year_is_not_merged_even_when_embeddings_say_so(wordllama):
+    questions = ["What happened to Vienna in 1990?", "What happened to Vienna in 1991?",
+                 "What is the capital of India?", "What is the capital of Brazil?"]
+    guarded = deduplicate(questions, embedder=wordllama, threshold=0.3)
+    assert len(set(guarded.cluster_id.tolist())) == 4
+    assert set(guarded.refused_counts()) >= {"number", "entity"}
+    unguarded = deduplicate(questions, embedder=wordllama, threshold=0.3, entity_guard=False)
+    assert len(set(unguarded.cluster_id.tolist())) < 4
+
+
+def _fake_embedder(vectors_by_text):
+    def encode(texts):
+        return np.array([vectors_by_text[t] for t in texts], dtype=np.float32)
+
+    dim = len(next(iter(vectors_by_text.values())))
+    return Embedder(f"fake-{id(vectors_by_text)}", dim, encode)
+
+
+def test_chaining_guard_stops_a_chain_whose_ends_differ():
+    # a~b and b~c are 0.87, a~c is 0.5: single linkage would chain all three.
+    angle = np.deg2rad([0.0, 30.0, 60.0])
+    vectors = {t: [np.cos(x), np.sin(x), 0.0] for t, x in zip(["alpha red", "alpha green", "alpha blue"], angle)}
+    texts = list(vectors)
+    guarded = deduplicate(texts, embedder=_fake_embedder(vectors), threshold=0.8)
+    assert guarded.n_clusters == 2
+    assert guarded.refused_counts() == {"chaining": 1}
+    chained = deduplicate(texts, embedder=_fake_embedder(vectors), threshold=0.8, chain_margin=0.5)
+    assert chained.n_clusters == 1
+
+
+def test_rethreshold_reuses_the_graph_and_matches_a_fresh_run(wiki_docs, wordllama):
+    calls = []
+
+    def encode(texts):
+        calls.append(len(texts))
+        return wordllama.encode(texts)
+
+    embedder = Embedder("counting-wordllama", wordllama.dim, encode)
+    questions = [q.question for q in build_question_set(40, seed=5)]
+    base = deduplicate(questions, embedder=embedder, threshold=0.9, graph_margin=0.1)
+    n_calls = len(calls)
+    lower = base.rethreshold(0.82)
+    assert len(calls) == n_calls  # no re-embedding
+    fresh = deduplicate(questions, embedder=wordllama, threshold=0.82)
+    assert np.array_equal(lower.cluster_id, fresh.cluster_id)
+    assert lower.n_duplicates >= base.n_duplicates
+    with pytest.raises(ValueError, match="floor"):
+        base.rethreshold(0.5)
+
+
+def test_bucketed_neighbour_search_finds_the_pairs_of_the_exhaustive_one(wordllama):
+    questions = list(dict.fromkeys(q.question for q in build_question_set(200, seed=7)))
+    vectors = wordllama.encode(questions)
+    exhaustive = similar_pairs(vectors, 0.85)
+    bucketed = similar_pairs(vectors, 0.85, exact_limit=0, max_bucket=256)
+    assert exhaustive.exhaustive and not bucketed.exhaustive
+    truth = set(zip(exhaustive.src.tolist(), exhaustive.dst.tolist()))
+    found = set(zip(bucketed.src.tolist(), bucketed.dst.tolist()))
+    assert len(truth) > 100
+    assert found <= truth  # bucketing only loses pairs, never invents them
+    assert len(found) / len(truth) >= 0.9
+    assert (np.diff(bucketed.score) <= 0).all()  # most similar first
+
+
+def test_per_document_and_question_answer_modes(wordllama):
+    question = "What is the main subject of the text?"
+    by_doc = deduplicate([question, question, question], documents=["doc a", "doc b", "doc a"], embedder=wordllama)
+    assert by_doc.cluster_id.tolist() == [0, 1, 0]
+    qa = deduplicate(["Which city is the capital?"] * 3, answers=["Paris", "Rome", "Paris."], embedder=wordllama)
+    assert qa.cluster_id.tolist() == [0, 1, 0]
+
+
+def test_keep_policies():
+    texts = ["What is the tallest mountain?", "What is the tallest mountain?", "what is the tallest mountain"]
+    wl = load_embedder("wordllama")
+    grounded = deduplicate(texts, embedder=wl, keep="best_grounded", grounded=[False, True, True], alignment=[0.9, 0.5, 0.7])
+    assert grounded.kept_row.tolist() == [2] and grounded.duplicate_of.tolist() == [2, 2, -1]
+    longest = deduplicate(texts, embedder=wl, keep="longest_answer", answers=["Everest", "Mount Everest in Nepal", None])
+    assert longest.cluster_id.tolist() == [0, 1, 2]  # different answers: different rows
+    same_answers = deduplicate(texts, embedder=wl, keep="longest_answer", answers=["Everest"] * 3)
+    assert same_answers.kept_row.tolist() == [0]
+    with pytest.raises(ValueError):
+        deduplicate(texts, embedder=wl, keep="random")
+
+
+def test_bad_input_is_tagged_never_merged(wordllama):
+    huge = "What is the history of the city? " * 5000
+    questions = [None, "", "   ", 42, None, "", "What is a lighthouse?", huge, huge, "What is a lighthouse?"]
+    result = deduplicate(questions, embedder=wordllama)
+    reasons = [result.row_columns(i)[schema.CONVERGENCE_REASON] for i in range(len(questions))]
+    assert reasons[:6] == ["missing", "empty", "empty", "not_text", "missing", "empty"]
+    assert len(set(result.cluster_id[:6].tolist())) == 6  # each its own cluster
+    assert result.keep[:6].all() and (result.cluster_size[:6] == 1).all()
+    assert result.duplicate_of[9] == 6 and result.duplicate_of[8] == 7
+    assert json.loads(result.to_json())["not_compared"] == {"empty": [1, 2, 5], "missing": [0, 4], "not_text": [3]}
+
+
+def test_all_identical_single_and_empty_inputs(wordllama):
+    same = deduplicate(["Who wrote the novel?"] * 500, embedder=wordllama)
+    assert same.n_clusters == 1 and same.keep.sum() == 1 and same.duplicate_of[1:].tolist() == [0] * 499
+    assert (same.duplicate_score[1:] == 1.0).all()
+    one = deduplicate(["Who wrote the novel?"], embedder=wordllama)
+    assert one.n_clusters == 1 and one.keep.tolist() == [True]
+    none = deduplicate([], embedder=wordllama)
+    assert none.n_clusters == 0 and none.to_dict()["rows"] == 0
+
+
+def test_explanation_lists_members_scores_links_and_weakest_merges(wordllama):
+    questions = [q.question for q in build_question_set(30, seed=11)]
+    prompts = [f"seed {i % 3}" for i in range(len(questions))]
+    result = deduplicate(questions, embedder=wordllama, prompts=prompts)
+    explanation = json.loads(result.to_json())
+    assert explanation["duplicates"] == result.n_duplicates > 0
+    listed = {d["row"] for c in explanation["cluster_list"] for d in c["duplicates"]}
+    assert listed == set(np.flatnonzero(result.duplicate_of >= 0).tolist())
+    for cluster in explanation["cluster_list"]:
+        members = {cluster["kept_row"]} | {d["row"] for d in cluster["duplicates"]}
+        for dup in cluster["duplicates"]:
+            assert dup["linked_to"] in members and dup["score"] >= -1
+        assert len(cluster["prompts"]) == result.cluster_prompts[cluster["kept_row"]]
+    weakest = explanation["least_similar_duplicates"]
+    assert [w["score"] for w in weakest] == sorted(w["score"] for w in weakest)
+    non_exact = result.duplicate_score[(result.duplicate_of >= 0) & ~result.exact]
+    assert weakest[0]["score"] == pytest.approx(non_exact.min())
