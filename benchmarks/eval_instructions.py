@@ -27,6 +27,7 @@ from distilabel_qabias.evaluation.inject_instructions import (
     HELDOUT,
     HELDOUT2,
     HELDOUT3,
+    HELDOUT4,
     TUNED,
     inject,
     instruction_only_document,
@@ -102,7 +103,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--show-misses", type=int, default=0, help="print this many missed passages / lost sentences per split")
-    parser.add_argument("--splits", default=f"{TUNED},{HELDOUT},{HELDOUT2},{HELDOUT3}")
+    parser.add_argument("--splits", default=f"{TUNED},{HELDOUT},{HELDOUT2},{HELDOUT3},{HELDOUT4}")
     args = parser.parse_args()
 
     docs = wikipedia_summaries(args.documents, seed=args.seed, min_chars=200)

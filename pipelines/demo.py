@@ -29,6 +29,8 @@ from typing import Any
 
 # distilabel logs every batch at INFO; the demo prints its own summary (set DISTILABEL_LOG_LEVEL=INFO to see them)
 os.environ.setdefault("DISTILABEL_LOG_LEVEL", "WARNING")
+# and the progress bars of datasets / model loading (tqdm) would bury the table
+os.environ.setdefault("TQDM_DISABLE", "1")
 
 import common  # noqa: E402
 import injection_experiment  # noqa: E402
@@ -46,6 +48,7 @@ TABLE_METRICS: tuple[tuple[str, str, str], ...] = (
     ("cross-prompt overlap (Jaccard)", "convergence", "mean_pairwise_jaccard"),
     ("  same hits placed at random", "convergence", "random_pairwise_jaccard"),
     ("hijack rate (evidence on markup)", "artifacts", "qa_share"),
+    ("  share of sentences with markup", "artifacts", "sentence_share"),
     ("duplicate rate (converged questions)", "dedup", "duplicate_rate"),
 )
 

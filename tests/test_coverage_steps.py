@@ -5,6 +5,7 @@ from distilabel.pipeline import Pipeline
 from distilabel.steps import LoadDataFromDicts
 
 from distilabel_qabias import schema
+from distilabel_qabias.corpora import wikipedia_summaries
 from distilabel_qabias.coverage.targets import Span, select_targets
 from distilabel_qabias.evaluation.qa_pairs import build_qa_pairs, unrelated_pairs
 from distilabel_qabias.steps.coverage import TagSpanCoverage
@@ -214,3 +215,18 @@ def test_select_targets_handles_more_targets_than_sentences():
     selection = select_targets(text, 10, artifacts=[Span(0, 3)], instructions=[])
     assert [s.index for s in selection.targets] == [0, 1]
     assert select_targets(text, 0, artifacts=[], instructions=[]).reason
+
+
+@pytest.mark.slow
+def test_embedder_vouches_for_a_paraphrase_the_words_miss():
+    pytest.importorskip("wordllama")
+    doc = next(d.text for d in wikipedia_summaries(None) if d.title == "Montevideo")
+    rows = [
+        {"document": doc, "question": "What is Montevideo?", "answer": "It is the capital and biggest town of Uruguay."},
+        {"document": doc, "question": "What is Montevideo?", "answer": "It is a small fishing village in Chile."},
+    ]
+    lexical = run_step(TagSpanCoverage(), rows)
+    embedded = run_step(TagSpanCoverage(embedder="wordllama"), rows)
+    assert [r[schema.GROUNDED] for r in lexical] == [False, False]
+    assert [r[schema.GROUNDED] for r in embedded] == [True, False]
+    assert embedded[0][schema.EVIDENCE_SENTENCE] == 0

@@ -19,8 +19,11 @@ def dirty_rows(wiki_docs):
     rows = []
     for i, doc in enumerate(wiki_docs[:20]):
         injected = inject(doc.text, ["html_inline", "wiki_citation", "boilerplate_footer"], seed=i)
-        rows.append({"id": i, "document": injected.corrupted, "clean": doc.text})
+        rows.append({"id": i, "document": injected.corrupted, "clean": doc.text, "kinds": injected.kinds})
     return rows
+
+
+TYPE_OF_KIND = {"html_inline": "html_tag", "wiki_citation": "wiki_citation", "boilerplate_footer": "boilerplate"}
 
 
 def test_scrub_mode_rewrites_in_place_and_offsets_index_the_original(dirty_rows):
@@ -30,8 +33,7 @@ def test_scrub_mode_rewrites_in_place_and_offsets_index_the_original(dirty_rows)
         assert normalise_whitespace(row["document"]) == normalise_whitespace(row["clean"])
         entries = row[schema.ARTIFACTS]
         assert entries and all(e["field"] == "document" and e["removed"] is True for e in entries)
-        types = {e["type"] for e in entries}
-        assert {"html_tag", "wiki_citation", "boilerplate"} <= types
+        assert {TYPE_OF_KIND[k] for k in row["kinds"]} <= {e["type"] for e in entries}
         for e in entries:  # offsets point into the text before scrubbing
             span = original["document"][e["start"]:e["end"]]
             if e["type"] == "html_tag":

@@ -546,14 +546,14 @@ class ConvergenceResult:
     def duplicate_ratio(self) -> float:
         return self.n_duplicates / self.n_rows if self.n_rows else 0.0
 
-    def text(self, row: int) -> str | None:
+    def text(self, row: int, max_chars: int = 300) -> str | None:
+        """The compared text of ``row`` (question, ``|| answer`` in question+answer mode), cut at ``max_chars``."""
         question = self._inputs.questions[row]
         if not isinstance(question, str):
             return None
-        if self._inputs.answers is not None:
-            answer = self._inputs.answers[row]
-            return f"{question} || {answer}" if isinstance(answer, str) else question
-        return question
+        if self._inputs.answers is not None and isinstance(self._inputs.answers[row], str):
+            question = f"{question} || {self._inputs.answers[row]}"
+        return question if len(question) <= max_chars else question[:max_chars] + "…"
 
     def least_similar_duplicates(self, n: int = 10) -> list[tuple[int, int, float]]:
         """``(row, kept_row, cosine)`` for the ``n`` non-exact duplicates least similar to their kept row."""
@@ -589,7 +589,9 @@ class ConvergenceResult:
         return self._inputs.graph.floor
 
     def to_dict(self, *, max_pairs: int = 20) -> dict[str, Any]:
-        """JSON-ready explanation: settings, counts, every multi-row or tagged cluster, weakest merges, closest refusals."""
+        """JSON-ready explanation: settings, counts, rows not compared (by reason), every multi-row cluster with its
+        members (score to the kept row, exact or not, the row it linked through and that link's score), the
+        ``max_pairs`` least similar duplicates and the ``max_pairs`` most similar joins the guards refused."""
 
         def describe(cluster: Cluster) -> dict[str, Any]:
             out: dict[str, Any] = {

@@ -32,6 +32,7 @@ import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Optional, Sequence
 
 from rapidfuzz import fuzz, process
@@ -103,8 +104,26 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=200_000)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """Tokens of one lower-cased non-number word (cached: the same words recur in every row)."""
+    if word in _ORDINALS:
+        return (f"{_ORDINALS[word]}th",)
+    if word in _STOPWORDS or word in _BOILERPLATE:
+        return ()
+    if word.rstrip(".") in _MONTHS:
+        return (_MONTHS[word.rstrip(".")],)
+    out = []
+    for part in word.split("-") if "-" in word else (word,):
+        if part in _ORDINALS:  # "fifth-largest"
+            out.append(f"{_ORDINALS[part]}th")
+        elif part and part not in _STOPWORDS:
+            out.append(_stem(part))
+    return tuple(out)
+
+
 def normalize_tokens(text: str) -> list[str]:
-    """Content tokens of ``text``: numbers as canonical digits (``Number.TOKEN`` untouched), words stemmed.
+    """Content tokens of ``text``: numbers as canonical digits, words lightly stemmed.
 
     ``"twenty-five"``, ``"25"`` -> ``"25"``; ``"1,000"``, ``"one thousand"`` -> ``"1000"``;
     ``"nineteenth"``, ``"19th"`` -> ``"19th"``; ``"Sept."`` -> ``"september"``. Stop words and
@@ -143,9 +162,8 @@ def normalize_tokens(text: str) -> list[str]:
             flush()
             pending, current = 0.0, value
             continue
-        parts = word.split("-")
-        if all(p in _UNITS for p in parts):
-            value = float(sum(_UNITS[p] for p in parts))
+        if word in _UNITS or ("-" in word and all(p in _UNITS for p in word.split("-"))):
+            value = float(sum(_UNITS[p] for p in word.split("-")))
             if pending is None:
                 pending, current = 0.0, value
             elif current > 0 and (
@@ -156,29 +174,18 @@ def normalize_tokens(text: str) -> list[str]:
                 flush()
                 pending, current = 0.0, value
             continue
-        if word in _SCALES and pending is not None:
-            scale = _SCALES[word]
-            if scale == 100:
-                current *= scale
-            else:
-                pending, current = pending + current * scale, 0.0
-            continue
-        if word == "and" and pending is not None:
-            continue
-        flush()
-        if word in _ORDINALS:
-            out.append(f"{_ORDINALS[word]}th")
-            continue
-        if word in _STOPWORDS or word in _BOILERPLATE:
-            continue
-        if word.rstrip(".") in _MONTHS:
-            out.append(_MONTHS[word.rstrip(".")])
-            continue
-        for part in word.split("-") if "-" in word else (word,):
-            if part in _ORDINALS:  # "fifth-largest"
-                out.append(f"{_ORDINALS[part]}th")
-            elif part and part not in _STOPWORDS:
-                out.append(_stem(part))
+        if pending is not None:
+            if word in _SCALES:
+                scale = _SCALES[word]
+                if scale == 100:
+                    current *= scale
+                else:
+                    pending, current = pending + current * scale, 0.0
+                continue
+            if word == "and":
+                continue
+            flush()
+        out.extend(_word_tokens(word))
     flush()
     return out
 

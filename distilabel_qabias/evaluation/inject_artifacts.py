@@ -102,12 +102,6 @@ def _at_sentence_ends(text: str, rng: random.Random, k: int, make: Callable[[ran
     return [_Edit(p, p, make(rng)) for p in sorted(rng.sample(ends, min(k, len(ends))))]
 
 
-def _space_before(text: str, pos: int) -> int:
-    while pos > 0 and text[pos - 1] == " ":
-        pos -= 1
-    return pos
-
-
 def _relayout(text: str, rng: random.Random, render: Callable[[list[str]], tuple[str, str, str]]) -> Optional[list[_Edit]]:
     """Re-lay 2-3 consecutive sentences: ``render(sentences) -> (before, separator, after)``."""
     sentences = _sentences(text)
@@ -426,6 +420,20 @@ TUNED_KINDS: tuple[str, ...] = tuple(k for k, (split, _) in INJECTORS.items() if
 HELDOUT_KINDS: tuple[str, ...] = tuple(k for k, (split, _) in INJECTORS.items() if split == HELDOUT)
 
 
+# kinds that re-lay a stretch of text (an edit of another kind inside it would break the structure)
+_STRUCTURAL_KINDS = frozenset({"markdown_heading", "markdown_table", "html_table", "markdown_setext_list_quote", "wiki_markup"})
+
+
+def _collide(e: _Edit, a: _Edit) -> bool:
+    """Overlapping replacements, an insertion inside a replacement, or two insertions at one spot."""
+    return (
+        (e.start < a.end and a.start < e.end)
+        or (e.start == e.end and a.start < e.start < a.end)
+        or (a.start == a.end and e.start < a.start < e.end)
+        or (e.start == e.end == a.start == a.end)
+    )
+
+
 def inject(clean: str, kinds: Sequence[str], *, seed: int = 0) -> Optional[InjectedDocument]:
     """Corrupt ``clean`` with each of ``kinds`` (edits that collide with earlier ones are skipped).
 
@@ -433,17 +441,19 @@ def inject(clean: str, kinds: Sequence[str], *, seed: int = 0) -> Optional[Injec
     """
     rng = random.Random(seed)
     accepted: list[tuple[_Edit, str]] = []
+    regions: list[tuple[int, int]] = []  # spans re-laid by a structural kind (a table, a list, a heading)
     for kind in kinds:
         edits = INJECTORS[kind][1](clean, rng)
         if not edits:
             continue
-        collides = any(
-            (e.start < a.end and a.start < e.end) or (e.start == e.end and a.start < e.start < a.end)
-            or (a.start == a.end and e.start < a.start < e.end)
-            for e in edits for a, _ in accepted
-        )
+        region = (min(e.start for e in edits), max(e.end for e in edits)) if kind in _STRUCTURAL_KINDS else None
+        collides = any(_collide(e, a) for e in edits for a, _ in accepted) or any(
+            lo < e.start < hi or lo < e.end < hi for e in edits for lo, hi in regions
+        ) or (region is not None and any(region[0] <= a.start <= region[1] for a, _ in accepted))
         if not collides:
             accepted += [(e, kind) for e in edits]
+            if region is not None:
+                regions.append(region)
     if not accepted:
         return None
     accepted.sort(key=lambda pair: (pair[0].start, pair[0].end))

@@ -6,7 +6,8 @@ Edits remove the residue and keep the visible words: ``<b>word</b>`` is two edit
 ``[text](url)`` removes ``[`` and ``](url)``, ``\\textbf{x}`` removes ``\\textbf{`` and ``}``.
 
 Detectors run in tiers; an edit is accepted only where no earlier edit lies (an occupancy mask),
-so containers (script blocks, templates, boilerplate lines) win over what they contain.
+so containers (script blocks, templates, boilerplate lines) win over what they contain. Touching
+edits of one type are reported as one (``<b><i>`` is one ``html_tag`` span).
 
 Decisions on look-alikes in real prose (measured on the Wikipedia summaries, see
 ``benchmarks/eval_scrub.py``):
@@ -27,8 +28,9 @@ Decisions on look-alikes in real prose (measured on the Wikipedia summaries, see
   tab/newline/CR/FF) are removed, except a zero-width (non-)joiner between two non-ASCII letters
   or symbols, where it shapes Indic/Arabic script or emoji sequences.
 * Encoding repair uses ftfy with encoding fixes only (no quote uncurling, no NFKC, no ligature or
-  width changes, no line-break changes, no HTML unescaping), run per line or 10k-character piece
-  and diffed back to exact spans, so offsets stay honest.
+  width changes, no line-break changes, no HTML unescaping), run on each run of tokens holding a
+  mojibake hint (at most 10k characters) and diffed back (rapidfuzz opcodes) to exact spans, so
+  offsets stay honest.
 
 All regexes are written so that any match attempt ends at the next ``<``, bracket or newline, or
 within a fixed bound; there is no nested unbounded quantifier, so no catastrophic backtracking.
@@ -142,8 +144,12 @@ _Detector = Callable[[str, _Edits], None]
 _WS = " \t"
 
 
-def _absorb_space_before(text: str, start: int) -> int:
-    """Extend ``start`` left over horizontal spaces when they follow a non-space character."""
+def _absorb_space_before(text: str, start: int, end: int | None = None) -> int:
+    """Extend ``start`` left over horizontal spaces that follow a non-space character, so that
+    ``word [12].`` loses the space too; not when the removed span is glued to a following word
+    (``## {{x}}Title``), where the space still separates words."""
+    if end is not None and end < len(text) and not (text[end].isspace() or text[end] in ".,;:!?)]}\"'”’"):
+        return start
     s = start
     while s > 0 and text[s - 1] in _WS:
         s -= 1
@@ -211,7 +217,7 @@ def _detect_wiki_templates(text: str, edits: _Edits) -> None:
         elif stack:
             start = stack.pop()
             if not stack:  # outermost template: drop it with everything inside
-                edits.add(Artifact(_absorb_space_before(text, start), m.end(), WIKI_TEMPLATE))
+                edits.add(Artifact(_absorb_space_before(text, start, m.end()), m.end(), WIKI_TEMPLATE))
 
 
 _LATEX_GATE_RE = re.compile(
@@ -275,7 +281,7 @@ _BOILERPLATE_LINE = (
     r"|(?:click|tap) here to (?:subscribe|sign up|share|print|read more|learn more|accept)\b[^\n]{0,200})"
 )
 _BOILERPLATE_LINE_RE = re.compile(
-    r"^[ \t]*(?=[A-Za-z©(])(?=[^\n]{0,600}$)" + _BOILERPLATE_LINE + r"[ \t.!:]*(?:\n|$)", re.I | re.M
+    r"^[ \t]*(?=[A-Za-z©(])(?=[^\n]{0,600}$)" + _BOILERPLATE_LINE + r"[ \t.!:]*\r?(?:\n|$)", re.I | re.M
 )
 # Boilerplate that shares a line with prose: nav phrases and strong banner sentences. They must
 # start a line or follow a sentence end; that context is checked in Python so the regex can
@@ -296,7 +302,7 @@ _BOILERPLATE_INLINE_KEYS = ("to navigation", "to search", "to content", "to main
 def _starts_sentence(text: str, pos: int) -> bool:
     while pos > 0 and text[pos - 1] in _WS:
         pos -= 1
-    return pos == 0 or text[pos - 1] in "\n.!?:"
+    return pos == 0 or text[pos - 1] in "\n.!?:>}"  # after a sentence, or after markup (<br>, }})
 
 
 def _detect_boilerplate(text: str, edits: _Edits) -> None:
@@ -315,11 +321,11 @@ def _detect_boilerplate(text: str, edits: _Edits) -> None:
 
 
 _TABLE_SEPARATOR_RE = re.compile(
-    r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*(?:\n|$)", re.M
+    r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*\r?(?:\n|$)", re.M
 )
-_TABLE_ROW_RE = re.compile(r"^[ \t]*\|[^\n]*\|[ \t]*$", re.M)
+_TABLE_ROW_RE = re.compile(r"^[ \t]*\|[^\n]*\|[ \t\r]*$", re.M)
 _PIPE_RE = re.compile(r"[ \t]*(?<!\\)\|[ \t]*")
-_RULE_RE = re.compile(r"^[ \t]{0,3}(?:(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|(?:=[ \t]*){3,})(?:\n|$)", re.M)
+_RULE_RE = re.compile(r"^[ \t]{0,3}(?:(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|(?:=[ \t]*){3,})\r?(?:\n|$)", re.M)
 
 
 def _detect_markdown_tables(text: str, edits: _Edits) -> None:
@@ -336,7 +342,8 @@ def _detect_markdown_tables(text: str, edits: _Edits) -> None:
         if (m.start() - 1) not in line_ends and (m.end() + 1) not in line_starts:
             continue
         row, base = m.group(), m.start()
-        pipes = list(_PIPE_RE.finditer(row))
+        # pipes inside an accepted span (a template's "|url=") are not cell borders
+        pipes = [p for p in _PIPE_RE.finditer(row) if not edits.mask[base + p.start() + p.group().index("|")]]
         group = []
         for i, p in enumerate(pipes):
             outer = i == 0 or i == len(pipes) - 1
@@ -489,7 +496,7 @@ _MD_LINK_RE = re.compile(
     r"(?:[ \t]+(?:\"[^\"\n]{0,300}\"|'[^'\n]{0,300}'))?\)"
 )
 _MD_REF_LINK_RE = re.compile(r"(!?)\[([^\[\]\n]{1,500})\]\[([^\[\]\n]{0,100})\]")
-_MD_REF_DEF_RE = re.compile(r"^[ \t]{0,3}\[[^\[\]\n]{1,100}\]:[ \t]*\S{1,2000}[^\n]{0,300}(?:\n|$)", re.M)
+_MD_REF_DEF_RE = re.compile(r"^[ \t]{0,3}\[[^\[\]\n]{1,100}\]:[ \t]*\S{1,2000}[^\n]{0,300}\r?(?:\n|$)", re.M)
 _WIKI_LINK_RE = re.compile(r"\[\[([^\[\]\n|]{1,300})(\|[^\[\]\n]{0,300})?\]\]")
 _WIKI_DROP_NAMESPACES = ("file:", "image:", "category:", "media:")
 _WIKI_EXTERNAL_RE = re.compile(r"\[(?:https?:)?//[^\s\[\]]{1,2000}([ \t]+[^\[\]\n]{1,300})?\]")
@@ -524,7 +531,7 @@ def _detect_links(text: str, edits: _Edits) -> None:
         if m.group(1):
             edits.add(Artifact(m.start(), m.start(1) + 1, WIKI_LINK), Artifact(m.end() - 1, m.end(), WIKI_LINK))
         else:
-            edits.add(Artifact(_absorb_space_before(text, m.start()), m.end(), WIKI_LINK))
+            edits.add(Artifact(_absorb_space_before(text, m.start(), m.end()), m.end(), WIKI_LINK))
 
 
 _NEEDED = (
@@ -548,18 +555,18 @@ def _detect_citations(text: str, edits: _Edits) -> None:
     if "[" not in text:
         return
     for m in _CITATION_RE.finditer(text):
-        edits.add(Artifact(_absorb_space_before(text, m.start()), m.end(), WIKI_CITATION))
+        edits.add(Artifact(_absorb_space_before(text, m.start(), m.end()), m.end(), WIKI_CITATION))
     for m in _FOOTNOTE_RE.finditer(text):
         edits.add(Artifact(m.start(), m.end(), WIKI_CITATION))
 
 
 _MD_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?=\S)", re.M)
-_MD_HEADING_CLOSE_RE = re.compile(r"[ \t]+#{1,6}[ \t]*$", re.M)
-_SETEXT_RE = re.compile(r"(?<=[^\n]\n)[ \t]{0,3}(?:={3,}|-{3,})[ \t]*(?:\n|$)")
-_WIKI_HEADING_RE = re.compile(r"^(={2,6})[ \t]*([^=\n]{1,200}?)[ \t]*\1[ \t]*$", re.M)
+_MD_HEADING_CLOSE_RE = re.compile(r"[ \t]+#{1,6}[ \t\r]*$", re.M)
+_SETEXT_RE = re.compile(r"(?<=[^\n]\n)[ \t]{0,3}(?:={3,}|-{3,})[ \t]*\r?(?:\n|$)")
+_WIKI_HEADING_RE = re.compile(r"^(={2,6})[ \t]*([^=\n]{1,200}?)[ \t]*\1[ \t\r]*$", re.M)
 _MD_QUOTE_RE = re.compile(r"^[ \t]{0,3}>[ \t]?(?=\S)", re.M)
 _MD_LIST_RE = re.compile(r"^[ \t]{0,6}[*+\-•][ \t]+(?=\S)", re.M)
-_CODE_FENCE_RE = re.compile(r"^[ \t]{0,3}(?:```|~~~)[^\n`]{0,100}(?:\n|$)", re.M)
+_CODE_FENCE_RE = re.compile(r"^[ \t]{0,3}(?:```|~~~)[^\n`]{0,100}\r?(?:\n|$)", re.M)
 
 
 def _detect_line_markup(text: str, edits: _Edits) -> None:
@@ -652,7 +659,7 @@ def _detect_latex(text: str, edits: _Edits) -> None:
             start = m.start()
             if start > 0 and text[start - 1] == "~":
                 start -= 1
-            edits.add(Artifact(_absorb_space_before(text, start), end, LATEX_COMMAND))
+            edits.add(Artifact(_absorb_space_before(text, start, end), end, LATEX_COMMAND))
         elif name == "href" and has_arg:
             label = partners[cursor] + 1
             if label < len(text) and text[label] == "{" and label in partners:
@@ -765,17 +772,20 @@ def _invisible_re() -> re.Pattern[str]:
     The class is split at U+FFFF: sre looks BMP classes up in a bitmap, but checks astral ranges
     one by one, so the astral class sits behind a one-range guard.
     """
-    bmp: list[tuple[int, int]] = []
-    astral: list[tuple[int, int]] = []
-    for cp in range(0x110000):
-        ch = chr(cp)
-        if ch in "\t\n\r\x0c" or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cn", "Cs"):
+    # Planes 4-13 are unassigned and planes 15-16 private use throughout: only the rest is looked up.
+    looked_up = (cp for block in (range(0x40000), range(0xE0000, 0xF0000)) for cp in block)
+    found = [cp for cp in looked_up if unicodedata.category(chr(cp)) in ("Cc", "Cf", "Co", "Cn", "Cs")]
+    ranges: list[tuple[int, int]] = []
+    for cp in found:
+        if chr(cp) in "\t\n\r\x0c":
             continue
-        ranges = bmp if cp <= 0xFFFF else astral
         if ranges and ranges[-1][1] == cp - 1:
             ranges[-1] = (ranges[-1][0], cp)
         else:
             ranges.append((cp, cp))
+    ranges += [(0x40000, 0xDFFFF), (0xF0000, 0x10FFFF)]
+    bmp = [r for r in ranges if r[1] <= 0xFFFF]
+    astral = [r for r in ranges if r[0] > 0xFFFF]
 
     def char_class(ranges: list[tuple[int, int]]) -> str:
         return "[" + "".join(

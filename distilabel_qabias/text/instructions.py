@@ -31,9 +31,9 @@ cue patterns (``score_units(..., prefilter=False)`` gives the same scores, slowe
 unbounded gap, so nothing backtracks catastrophically; a 10 MB line is fine.
 
 Limits (measured in ``benchmarks/eval_instructions.py``): English only; phrasings unlike the cue
-families are missed (held-out template sets written after the rules: 25-55 % of passages removed
-on first measurement, against 98 % on the templates the rules were developed with); obfuscated text
-("I g n o r e", "1gn0re") is missed. A user-supplied classifier (``classifier(list[str]) ->
+families are missed (four held-out template sets, each measured before the rules saw it: 55 %, 49 %,
+25 % and 62 % of passages removed, against 98 % on the templates the rules were developed with);
+obfuscated text ("I g n o r e", "1gn0re") is missed. A user-supplied classifier (``classifier(list[str]) ->
 list[float]``) can score every unit too; a unit's score is then ``max(rule score, classifier score)``.
 :func:`load_classifier` turns an import path ``"package.module:function"`` into such a callable.
 """
@@ -151,6 +151,8 @@ _MODEL_OBJECT = (
     r"(?:every|each|any|all)\s+(?:further|future|subsequent|following|next)\s+prompts?|"
     r"when\s+(?:you\s+)?(?:are\s+)?(?:asked|answering|responding|replying|summari[sz]ing|summari[sz]e|answer|respond|"
     r"reply)\b(?:\s+{W}){{0,3}}?\s+(?:this|the)\s+(?:document|text|page|article|passage|topic|subject|webpage|site)|"
+    r"(?:before|prior to|after)\s+(?:responding|answering|replying)|"
+    r"when\s+(?:generating|writing|producing|creating)\s+(?:the|your|a|this)\s+(?:summary|answer|response|reply|output)|"
     r"(?:everything|all (?:the )?text|anything|all content)\s+(?:above|before)\s+this\s+(?:line|message|point|"
     r"sentence|document)|(?:anyone|everyone|whoever|users?)\s+(?:who\s+)?asks?|in\s+(?:that|this|your new)\s+role|"
     r"(?:the|this|our)\s+(?:conversation|chat)(?: history)?|conversation history|chat history|code interpreter|"
@@ -193,6 +195,12 @@ CUES: tuple[Cue, ...] = (
     _cue("enter_mode", "persona",
          r"\b(?:enter|enable|activate|switch to|turn on|unlock)\s+(?:the\s+)?(?:developer|DAN|jailbreak|god|unrestricted|"
          r"unfiltered|uncensored|admin|debug|evil)\s+mode\b", 0.45),
+    _cue("do_not_do_task", "override",
+         r"\b(?:do not|don['’]t)\s+(?:summari[sz]e|translate|answer|read|process|analy[sz]e|describe)\s+(?:this|the)\s+"
+         r"(?:page|document|text|article|passage|question|webpage|email|e-mail)\b", 0.6),
+    _cue("you_have_been_updated", "override",
+         r"\byou\s+have\s+(?:just\s+)?been\s+(?:updated|reprogrammed|reconfigured|jailbroken|freed|unlocked|upgraded|"
+         r"patched)\b", 0.6),
     _cue("task_complete", "override",
          r"\b(?:the|your|this)\s+(?:previous\s+|above\s+|first\s+|current\s+|original\s+)?task\s+(?:above\s+)?"
          r"(?:is|has been)\s+(?:now\s+)?(?:complete|completed|done|finished|over)\b|\bend of (?:the\s+)?(?:document|text|"
@@ -222,20 +230,23 @@ CUES: tuple[Cue, ...] = (
     _cue("chat_token", "role_token",
          r"<\|(?:im_start|im_end|im_sep|system|user|assistant|end|endoftext|eot_id|eom_id|start_header_id|"
          r"end_header_id|begin_of_text|end_of_text|prompter|model)\|>", 0.95),
-    _cue("inst_token", "role_token", r"\[/?INST\]|<</?SYS>>|<start_of_turn>|<end_of_turn>", 0.95),
+    _cue("inst_token", "role_token",
+         r"\[/?INST\]|<</?SYS>>|<start_of_turn>|<end_of_turn>|<im_(?:start|end|sep)>|\[(?:system|assistant|user)\]\(#\w{1,30}\)",
+         0.95),
     _cue("xml_role_tag", "role_token",
          r"<\s*/?\s*(?:system|sys|assistant|user|instructions?|admin|prompt|system[_-]prompt)\s*>", 0.9),
     _cue("markdown_role_header", "role_token",
          r"(?m)^[ \t>*_]*(?:<!--[ \t]*)?#{2,4}[ \t]*(?:Instruction|Response|System(?: Prompt)?|Input|Human|Assistant|User)s?"
          r"[ \t]*(?::|$)", 0.9),
     # --- refusal templates
-    _cue("as_an_ai", "refusal", rf"\bas an?\s+(?:{_AI}|text-based AI|machine learning model)\b[^.!?\n]{{0,40}}?\bI\b",
-         0.95),
+    _cue("as_an_ai", "refusal",
+         rf"\bas an?\s+(?:{_W}\s+){{0,2}}?(?:{_AI}|text-based AI|machine learning model)\b[^.!?\n]{{0,40}}?\bI\b", 0.95),
     _cue("ai_developed_by", "refusal",
          r"\bas an? (?:AI|A\.I\.|language model|AI (?:language )?model|AI assistant)\s+(?:developed|created|trained|"
          r"made|built)\s+by\b", 0.9),
     _cue("sorry_cannot", "refusal",
-         rf"\b(?:I{_APOS}m|I am)\s+(?:so\s+|very\s+|really\s+)?(?:sorry|afraid)\b[^.!?\n]{{0,60}}?\bI\s*"
+         rf"\b(?:(?:I{_APOS}m|I am)\s+(?:so\s+|very\s+|really\s+)?(?:sorry|afraid)|sorry|unfortunately|apologies)\b"
+         rf"[^.!?\n]{{0,60}}?\bI\s*"
          rf"(?:can{_APOS}?t|cannot|can not|am (?:not able|unable)|{_APOS}m (?:not able|unable)|won{_APOS}t|"
          rf"will not|must (?:decline|refuse)|do not|don{_APOS}t)\b", 0.8),
     _cue("cannot_fulfil_request", "refusal",
@@ -253,6 +264,9 @@ CUES: tuple[Cue, ...] = (
          rf"\bI\s+(?:do not|don{_APOS}t)\s+have\s+(?:personal\s+(?:opinions|feelings|beliefs|experiences|preferences)|"
          r"feelings|emotions|access to (?:real-time|the internet|current)|the ability to (?:browse|access))", 0.75),
     _cue("apology_opener", "refusal", rf"\bI(?:{_APOS}m| am)?\s+(?:so\s+|very\s+|really\s+)?(?:sorry|apologi[sz]e|afraid)\b", 0.3),
+    _cue("assistant_boilerplate", "refusal",
+         r"\b(?:is there anything else (?:that )?I can (?:help|assist) you with|how (?:can|may) I (?:help|assist) you today|"
+         r"I hope this helps)\b", 0.45),
     _cue("knowledge_cutoff", "refusal", r"\bmy\s+(?:knowledge|training)\s+(?:cut-?off|data)\b", 0.6),
     _cue("not_appropriate_for_me", "refusal", rf"\bit(?:{_APOS}s| is) not appropriate for me to\b", 0.6),
     _cue("apologise_confusion", "refusal", r"\bI (?:apologi[sz]e|am sorry) for (?:any|the) (?:confusion|inconvenience)\b",
@@ -282,8 +296,10 @@ CUES: tuple[Cue, ...] = (
          r"\b(?:reply|respond|answer|say|output|print|write|type|return|state|repeat|echo)\s+(?:only|just|exactly|"
          r"simply|solely|nothing but|with nothing but)\b", 0.8, 0.3, imperative=True),
     _cue("reply_with", "output_override", r"\b(?:reply|respond|answer)\s+with\b", 0.45, 0.15, imperative=True),
+    _cue("just_say", "output_override", r"\b(?:just|only|simply)\s+(?:say|reply|respond|answer with|output|print)\b",
+         0.45, 0.15, imperative=True),
     _cue("nothing_else", "output_override",
-         r"\bnothing else\b|\binstead of (?:answering|responding|replying)\b|\b(?:to|for) (?:every|each|any|all)\s+"
+         r"\bnothing (?:else|more)\b|\binstead of (?:answering|responding|replying)\b|\b(?:to|for) (?:every|each|any|all)\s+"
          r"(?:questions?|quer(?:y|ies)|prompts?|messages?|requests?)\b|\bto (?:everything|anything)\b", 0.35),
     _cue("not_in_your_answer", "output_override",
          rf"\b(?:do not|don{_APOS}t|never)\s+(?:{_W}\s+){{0,3}}?(?:in|from|within)\s+your\s+{_OUTPUT_NOUN}", 0.6),
@@ -294,11 +310,13 @@ CUES: tuple[Cue, ...] = (
     _cue("act_on_model_output", "output_override",
          rf"\b{_MODEL_VERB}\b[^.!?\n]{{0,80}}?\b{_MODEL_OBJECT}\b", 0.7, 0.3, imperative=True),
     _cue("model_object_then_act", "output_override",
-         rf"\b{_MODEL_OBJECT}\b[^.!?\n:;,]{{0,60}}[,:;]\s*(?:(?:please|kindly|also|then|just|simply|always)\s+)?"
+         rf"\b{_MODEL_OBJECT}\b[^.!?\n:;,]{{0,60}}[,:;]\s*(?:you\s+(?:must|should|will|need to|have to)\s+)?"
+         rf"(?:(?:please|kindly|also|then|just|simply|always)\s+)?"
          rf"{_MODEL_VERB}\b", 0.7),
     _cue("ai_must", "model_address",
          r"\b(?:AI|A\.I\.|LLMs?|(?:large\s+)?language models|AI (?:assistants?|models?|agents?|systems?)|chatbots|bots|"
-         r"ChatGPT|GPT(?:-\d)?|Claude|Gemini|Copilot)\s+(?:must|should|shall|are to|is to|"
+         r"ChatGPT|GPT(?:-\d)?|Claude|Gemini|Copilot|(?:any|every|all)\s+(?:AI|LLM|model|assistant|chatbot|agent)s?"
+         rf"\s+(?:that|which|who)(?:\s+{_W}){{1,3}})\s+(?:must|should|shall|are to|is to|"
          r"has to|have to|needs? to)\s+(?:now\s+|always\s+|only\s+|never\s+|also\s+)?(?:respond|reply|answer|say|output|"
          r"print|write|include|mention|refuse|ignore|use|follow|tell|state|add|begin|start|end|obey|comply|recommend)\b",
          0.7),
@@ -331,7 +349,9 @@ CUES: tuple[Cue, ...] = (
          r"language model|chatbot))\b", 0.7),
     _cue("act_as_if_you", "persona",
          r"\b(?:act|behave|respond|pretend|roleplay|role-play|play|pose|speak|answer|function|operate)\s+(?:as|like)\s+"
-         r"(?:if|though)\s+you\b", 0.7, 0.3, imperative=True),
+         r"(?:if|though)\s+(?:you|it)\s+(?:are|were|was)\b", 0.7, 0.3, imperative=True),
+    _cue("you_speak_as", "persona",
+         r"\byou\s+(?:now\s+)?(?:speak|talk|respond|answer|reply|write)\s+(?:only\s+)?as\s+", 0.45),
     _cue("act_as", "persona",
          r"\b(?:act|behave|roleplay|role-play|pose)\s+as\s+(?:an?|the|my|your)\b", 0.45, 0.1, imperative=True),
     _cue("act_as_ai", "persona",
@@ -344,7 +364,8 @@ CUES: tuple[Cue, ...] = (
     _cue("unrestricted_ai", "persona",
          r"\b(?:DAN|do anything now|developer mode|unfiltered|uncensored|unrestricted|no (?:restrictions|filters|"
          r"ethics|morals|guidelines|limitations|limits|content polic(?:y|ies))|without (?:any\s+)?(?:restrictions|filters|"
-         r"censorship|limitations|limits|guidelines|ethical guidelines|morals|content filters|rules))\b", 0.35),
+         r"censorship|limitations|limits|guidelines|ethical guidelines|morals|content filters|rules)|never refuses?)\b",
+         0.35),
     _cue("from_now_on", "persona", r"\bfrom (?:now on|this (?:moment|point)(?: on)?)\b|\bhenceforth\b", 0.3),
     _cue("stay_in_character", "persona",
          rf"\b(?:stay|remain) in character\b|\bbreak(?:ing)? character\b|\byour\s+(?:new\s+)?(?:name|persona|"
@@ -355,7 +376,8 @@ CUES: tuple[Cue, ...] = (
          rf"write out|paste|provide|echo|return|spell out|quote|type out)\b(?:\s+(?:me|us))?\s+(?:{_W}\s+){{0,5}}?"
          r"(?:system prompt|system message|initial prompt|original prompt|hidden prompt|secret prompt|pre-?prompt|"
          r"meta-?prompt|developer (?:message|prompt|instructions)|API[ -]keys?|secret keys?|access tokens?|private keys?|"
-         r"credentials|environment variables|(?:hidden|secret|invisible)\s+(?:text|message|content)|"
+         r"credentials|environment variables|(?:hidden|secret|invisible)\s+(?:text|message|content|password|key|code)|"
+         r"initiali[sz]ation\s+(?:text|prompt|instructions|message)|"
          r"(?:hidden|secret|internal|initial|original|system|confidential)\s+"
          r"(?:instructions|rules|guidelines|configuration|settings|context|notes)|instructions (?:above|you were given|"
          r"you received)|your (?:instructions|rules|guidelines|configuration|prompt|directives|programming|context|"
@@ -428,7 +450,7 @@ _ANCHOR_WORDS = {
                         "context$|setting|programming$",
     "your": "your",
     "override_word": "overrid|jailbr",
-    "apology": "sorry$|afraid$|apologi",
+    "apology": "sorry$|afraid$|apologi|unfortunately$",
     "i": "i$",
     "against": "against$",
     "cutoff": "knowledge$|training$",
@@ -443,27 +465,30 @@ _ANCHOR_WORDS = {
     "act_as": "act$|behave$|roleplay$|role$|pose$|function$",
     "pretend": "pretend$|imagine$",
     "unrestricted": "dan$|anything$|developer$|unfilter|uncensor|unrestrict|restriction|filter|ethic|moral|guideline|"
-                    "limit|censorship|rule|polic",
+                    "limit|censorship|rule|polic|refuse",
     "now_on": "now$|henceforth$|moment$|point$",
     "character": "character$|your",
     "secret_noun": "prompt|message|api$|key|token|credential|environment|instruction|rule|guideline|configuration|"
-                   "setting|context|note|password|directive|programming|training|hidden$|secret$|invisible$",
+                   "setting|context|note|password|directive|programming|training|hidden$|secret$|invisible$|initiali",
     "above": "repeat|above$|before$",
     "answer_word": "answer",
     "ask": "ask",
     "ai_noun": "ai$|artificial$|llms?$|language$|model|assistant|chatbot|bots?$|gpt|chatgpt|claude$|gemini$|bard$|"
                "copilot$|llama$|mistral$|agent|automated$|siri$|alexa$",
-    "doc_noun": "document$|text$|page$|article$|passage$|subject$|topic$|site$|website$",
+    "doc_noun": "document$|text$|page$|article$|passage$|subject$|topic$|site$|website$|question$|webpage$|email$|e$|"
+                "mail$",
     "tell_user": "user|note|message|instruction",
     "safety": "content$|safety$|moderation$|ethical$",
     "mode": "mode$",
     "task_end": "task$|end$|ends$",
     "model_object": "user|your|answer|respons|repl|output|summar|conversation|chat$|interpreter$|tool$|plugin|"
                     "function$|prompt|message|question|quer|request|when$|everything$|text$|anything$|content$|"
-                    "anyone$|everyone$|whoever$|role$",
+                    "anyone$|everyone$|whoever$|role$|before$|prior$|after$",
     "independent": "regardless$|matter$|irrespective$|independent|whatever$",
     "score": "score|rating|grade|mark$|rate$",
     "only": "only$",
+    "boilerplate": "anything$|help|hope$",
+    "as_if": "if$|though$",
 }
 _MARKUP_GROUP = "markup"  # chat tokens, <system> tags, ### headers: the unit contains "<", "[" or "#"
 _ANCHOR_OF = {
@@ -479,7 +504,7 @@ _ANCHOR_OF = {
     "end_every_answer_with": "output_noun", "your_answer_must": "your", "in_every_answer": "output_noun",
     "reply_only": "output_verb", "reply_with": "output_verb", "nothing_else": "nothing_else",
     "not_in_your_answer": "your", "include_in_answer": "output_noun", "you_are_now": "you", "you_are_an_ai": "you",
-    "you_are_not_chatgpt": "you", "act_as_if_you": "you", "act_as": "act_as", "act_as_ai": "act_as",
+    "you_are_not_chatgpt": "you", "act_as_if_you": "as_if", "act_as": "act_as", "act_as_ai": "act_as",
     "pretend_you_are": "pretend", "unrestricted_ai": "unrestricted", "from_now_on": "now_on",
     "stay_in_character": "character", "reveal_prompt": "secret_noun", "repeat_text_above": "above",
     "what_is_your_prompt": "your", "correct_answer_is": "answer_word", "whatever_asked_answer": "ask",
@@ -490,7 +515,8 @@ _ANCHOR_OF = {
     "task_complete": "task_end", "act_on_model_output": "model_object", "question_independent": "independent",
     "questions_about_this_document": "doc_noun", "praise_output": "output_noun", "assign_score": "score",
     "ask_about_instructions": "you", "only_valid_answer": "only", "ai_must": "ai_noun", "you_will_now": "you",
-    "model_object_then_act": "model_object",
+    "model_object_then_act": "model_object", "assistant_boilerplate": "boilerplate", "do_not_do_task": "doc_noun",
+    "you_have_been_updated": "you", "just_say": "output_verb", "you_speak_as": "you",
 }
 assert set(_ANCHOR_OF) == {c.name for c in CUES}, "every cue needs an anchor"
 _ANCHOR_WORD_RES = {group: re.compile(f"(?:{words})") for group, words in _ANCHOR_WORDS.items()}
