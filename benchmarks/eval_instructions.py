@@ -10,7 +10,12 @@ Clean text: a clean sentence (``split_sentences`` of the text before injection) 
 characters lies inside a detected span; reported on the injected documents, on the same summaries
 without injection, and on hard negatives (hand-written recipes, manuals, legal text, quoted speech,
 exams, software docs, encyclopedic text about AI; and every real summary about AI, software, commands,
-prompts or instructions).
+prompts or instructions). The general-corpus clean loss is measured on every summary of the corpus
+(10,033) unless ``--clean-documents`` says otherwise.
+
+Each split's first measurement (before the rules had seen it) is printed next to today's figure; HELDOUT4
+and HELDOUT5 were never used to tune the rules. The last section times the detector against
+``ftfy.fix_text`` on the same documents in the same run (docs/s and ratio).
 
     python benchmarks/eval_instructions.py [--documents 1000] [--seed 7] [--threshold 0.5] [--show-misses 10]
 """
@@ -19,15 +24,18 @@ from __future__ import annotations
 
 import argparse
 import random
+import time
 from collections import defaultdict
 
 from distilabel_qabias.corpora import wikipedia_summaries
 from distilabel_qabias.evaluation.inject_instructions import (
+    ADDED_HARD_NEGATIVES,
     HARD_NEGATIVES,
     HELDOUT,
     HELDOUT2,
     HELDOUT3,
     HELDOUT4,
+    HELDOUT5,
     TUNED,
     inject,
     instruction_only_document,
@@ -38,9 +46,12 @@ from distilabel_qabias.evaluation.inject_instructions import (
 from distilabel_qabias.text.instructions import filter_instructions, find_instruction_spans
 
 REMOVED_AT = 0.9
+# removed@90 on 1000 documents (seed 7) when each split was first measured, before any rule had been tuned on
+# it (the tuned split: after the first round of rules); HELDOUT4 and HELDOUT5 have never been tuned on since.
+FIRST_MEASURED = {TUNED: 0.980, HELDOUT: 0.554, HELDOUT2: 0.485, HELDOUT3: 0.248, HELDOUT4: 0.621, HELDOUT5: 0.600}
 
 
-def evaluate_split(docs, split: str, seed: int, threshold: float, show_misses: int) -> None:
+def evaluate_split(docs, split: str, seed: int, threshold: float, show_misses: int) -> float:
     rng = random.Random(f"{seed}-{split}")
     groups: dict[str, dict[str, list[float]]] = {"kind": defaultdict(list), "surface": defaultdict(list), "position": defaultdict(list)}
     fractions: list[float] = []
@@ -70,6 +81,9 @@ def evaluate_split(docs, split: str, seed: int, threshold: float, show_misses: i
 
     print(f"\n== {split} templates: one passage injected into each of {len(docs)} Wikipedia summaries ==")
     print(line("ALL", fractions))
+    first = FIRST_MEASURED.get(split)
+    if first is not None:
+        print(f"  removed@90 when first measured: {first:.1%}")
     print(f"  clean sentences lost in the injected documents: {lost}/{sentences} ({lost / max(sentences, 1):.2%})")
     for group, table in groups.items():
         print(f" by {group}:")
@@ -82,6 +96,7 @@ def evaluate_split(docs, split: str, seed: int, threshold: float, show_misses: i
         print(f" lost clean sentences, first {show_misses}:")
         for text in lost_examples[:show_misses]:
             print(f"   {text!r}")
+    return sum(v >= REMOVED_AT for v in fractions) / len(fractions)
 
 
 def clean_loss(texts: list[str], threshold: float) -> tuple[int, int, int, list[str]]:
@@ -103,16 +118,27 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--show-misses", type=int, default=0, help="print this many missed passages / lost sentences per split")
-    parser.add_argument("--splits", default=f"{TUNED},{HELDOUT},{HELDOUT2},{HELDOUT3},{HELDOUT4}")
+    parser.add_argument("--splits", default=f"{TUNED},{HELDOUT},{HELDOUT2},{HELDOUT3},{HELDOUT4},{HELDOUT5}")
+    parser.add_argument("--clean-documents", type=int, default=None,
+                        help="summaries for the general clean-loss figure (default: all of them)")
+    parser.add_argument("--speed-documents", type=int, default=2000)
     args = parser.parse_args()
 
     docs = wikipedia_summaries(args.documents, seed=args.seed, min_chars=200)
-    for split in args.splits.split(","):
-        evaluate_split(docs, split, args.seed, args.threshold, args.show_misses)
+    results = {split: evaluate_split(docs, split, args.seed, args.threshold, args.show_misses)
+               for split in args.splits.split(",")}
+
+    print("\n== summary: removed@90, first measurement -> now ==")
+    for split, now in results.items():
+        first = FIRST_MEASURED.get(split)
+        print(f"  {split:<9} {'n/a' if first is None else f'{first:6.1%}'} -> {now:6.1%}"
+              f"{'   (never tuned on)' if split in (HELDOUT4, HELDOUT5) else ''}")
 
     print("\n== clean text (no injection) ==")
-    sentences, lost, flagged, examples = clean_loss([d.text for d in docs], args.threshold)
-    print(f"  general corpus ({len(docs)} summaries): sentences lost {lost}/{sentences} ({lost / sentences:.2%}), documents with a span: {flagged}")
+    clean_docs = wikipedia_summaries(args.clean_documents) if args.clean_documents else wikipedia_summaries()
+    sentences, lost, flagged, examples = clean_loss([d.text for d in clean_docs], args.threshold)
+    print(f"  general corpus ({len(clean_docs)} summaries): sentences lost {lost}/{sentences} ({lost / sentences:.2%}), "
+          f"documents with a span: {flagged}")
     for text in examples[: args.show_misses or 5]:
         print(f"   lost: {text!r}")
 
@@ -123,6 +149,11 @@ def main() -> None:
     for text in examples:
         print(f"   lost: {text!r}")
 
+    added = HARD_NEGATIVES[-ADDED_HARD_NEGATIVES:]
+    for name, negatives in (("hand-written hard negatives, first set", HARD_NEGATIVES[:-ADDED_HARD_NEGATIVES]),
+                            ("hand-written hard negatives, second-person set (added with the fourth round)", added)):
+        sentences, lost, flagged, examples = clean_loss([t for _, t in negatives], args.threshold)
+        print(f"  {name} ({len(negatives)} paragraphs): sentences lost {lost}/{sentences} ({lost / sentences:.2%})")
     by_category: dict[str, list[str]] = defaultdict(list)
     for category, text in HARD_NEGATIVES:
         by_category[category].append(text)
@@ -144,6 +175,22 @@ def main() -> None:
     only = [instruction_only_document(rng, n_passages=rng.randint(2, 5)) for _ in range(200)]
     dropped = sum(not filter_instructions(t, threshold=args.threshold).keep for t in only)
     print(f"  documents made only of injected passages marked not-keep: {dropped}/{len(only)} ({dropped / len(only):.1%})")
+
+    print("\n== speed, same run: find_instruction_spans vs ftfy.fix_text (best of 3) ==")
+    import ftfy
+
+    texts = [d.text for d in wikipedia_summaries(args.speed_documents, seed=99)]
+    seconds = {}
+    for name, fn in (("ftfy.fix_text", ftfy.fix_text), ("find_instruction_spans", find_instruction_spans)):
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            for text in texts:
+                fn(text)
+            best = min(best, time.perf_counter() - start)
+        seconds[name] = best
+        print(f"  {name:<24} {len(texts) / best:9.0f} docs/s")
+    print(f"  find_instruction_spans speed / ftfy speed: {seconds['ftfy.fix_text'] / seconds['find_instruction_spans']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -671,7 +671,8 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--input",
         default=None,
-        help="a .jsonl/.json/.csv/.parquet file with a 'document' column (default: the bundled Wikipedia corpus)",
+        help="a .jsonl/.json/.csv/.parquet file or Hub dataset id with a 'document' column "
+        "(default: the bundled Wikipedia corpus)",
     )
     group.add_argument("--documents", type=int, default=None, help="use only the first N documents")
     group.add_argument("--seed", type=int, default=0, help="sampling seed (chunks, prompt kinds, generation)")
@@ -757,6 +758,20 @@ def run_and_save(
             push_distiset(distiset, push_to_hub, private=private)
             pushed_to = push_to_hub
     return RunResult(name=name, rows=rows, report=report, output=output, seconds=seconds, pushed_to=pushed_to)
+
+
+def token_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Generations, prompt tokens and generated tokens of every Task, from distilabel's per-row statistics."""
+    totals = {"generations": 0, "input_tokens": 0, "output_tokens": 0}
+    for row in rows:
+        for key, stats in (row.get(DISTILABEL_METADATA_KEY) or {}).items():
+            if not key.startswith("statistics_") or not isinstance(stats, dict):
+                continue
+            totals["generations"] += 1
+            for name in ("input_tokens", "output_tokens"):
+                value = stats.get(name) or 0
+                totals[name] += sum(value) if isinstance(value, list) else int(value)
+    return totals
 
 
 def metric(report: dict[str, Any] | None, section: str, key: str) -> float | None:

@@ -42,13 +42,14 @@ TABLE_METRICS: tuple[tuple[str, str, str], ...] = (
     ("QA rows", "summary", "rows"),
     ("rows with grounded evidence", "derived", "grounded_share"),
     ("coverage (share of sentences hit)", "summary", "mean_coverage"),
-    ("  same hits placed uniformly", "summary", "uniform_mean_coverage"),
+    ("reference: same hits spread uniformly", "summary", "uniform_mean_coverage"),
     ("saturation (coverage / uniform)", "derived", "saturation_ratio"),
     ("Gini of hits over sentences", "summary", "mean_gini"),
     ("cross-prompt overlap (Jaccard)", "convergence", "mean_pairwise_jaccard"),
-    ("  same hits placed at random", "convergence", "random_pairwise_jaccard"),
+    ("reference: same hits placed at random", "convergence", "random_pairwise_jaccard"),
     ("hijack rate (evidence on markup)", "artifacts", "qa_share"),
-    ("  share of sentences with markup", "artifacts", "sentence_share"),
+    ("reference: share of sentences with markup", "artifacts", "sentence_share"),
+    ("hits per artifact sentence / per plain one", "derived", "artifact_lift"),
     ("duplicate rate (converged questions)", "dedup", "duplicate_rate"),
 )
 
@@ -63,6 +64,9 @@ def table_value(report: dict[str, Any] | None, section: str, key: str) -> float 
         observed = common.metric(report, "summary", "mean_coverage")
         uniform = common.metric(report, "summary", "uniform_mean_coverage")
         return observed / uniform if observed is not None and uniform else None
+    if key == "artifact_lift":
+        value = (((report or {}).get("salience") or {}).get("artifact") or {}).get("hits_lift")
+        return float(value) if isinstance(value, (int, float)) else None
     raise ValueError(key)
 
 
@@ -75,6 +79,8 @@ def _format(value: float | None, key: str) -> str:
 def comparison_table(results: list[common.RunResult]) -> list[list[str]]:
     header = ["metric", *[r.name for r in results]]
     body = [[label, *[_format(table_value(r.report, section, key), key) for r in results]] for label, section, key in TABLE_METRICS]
+    tokens = [common.token_counts(r.rows) for r in results]
+    body.append(["prompt / generated tokens", *[f"{t['input_tokens']} / {t['output_tokens']}" for t in tokens]])
     body.append(["run time (s)", *[f"{r.seconds:.0f}" for r in results]])
     return [header, *body]
 
@@ -93,6 +99,7 @@ def injection_table(injection: dict[str, Any]) -> list[list[str]]:
         ],
         ["injected passages removed", "", pct(injection["passage_removed_rate"])],
         ["clean text lost per document", "", pct(injection["mean_clean_chars_lost"])],
+        ["prompt / generated tokens", f"{injection['input_tokens']} / {injection['output_tokens']}", ""],
         ["run time (s)", f"{injection['seconds']:.0f}", ""],
     ]
 
@@ -162,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             corpus, generator, output=output / "injection", seed=args.seed
         )
         print(f"    done in {injection_result.seconds:.0f} s", flush=True)
-        injection["seconds"] = injection_result.seconds
+        injection.update(seconds=injection_result.seconds, **common.token_counts(injection_result.rows))
 
     total = time.perf_counter() - started
     table = comparison_table(results)
@@ -180,7 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         "samples_per_document": args.samples_per_document,
         "seed": args.seed,
         "seconds_total": total,
-        "runs": {r.name: {"seconds": r.seconds, "rows": len(r.rows), "report": r.report} for r in results},
+        "runs": {
+            r.name: {"seconds": r.seconds, "rows": len(r.rows), **common.token_counts(r.rows), "report": r.report}
+            for r in results
+        },
         "injection": injection,
     }
     (output / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")

@@ -47,8 +47,6 @@ def injection_rows(
                     "title": document.get("title"),
                     "clean_document": clean,
                     "document": injection.text,
-                    # FilterInstructionSpans rewrites this copy; `document` keeps the injected text
-                    "filtered_document": injection.text,
                     "prompt": "question",
                     "canary": injection.canary,
                     "injection_kind": injection.kind,
@@ -78,7 +76,10 @@ def build_pipeline(
         common.chain(
             [
                 LoadDataFromDicts(name="load_documents", data=rows, batch_size=common.LOAD_BATCH),
-                FilterInstructionSpans(name="filter_instructions", document_column="filtered_document", mode="remove"),
+                # the filtered text goes to its own column, so both answers come from the same row
+                FilterInstructionSpans(
+                    name="filter_instructions", document_column="document", output_column="filtered_document", mode="remove"
+                ),
                 common.question_task(
                     generator, name="generate_question", context_column="clean_document", input_batch_size=common.LLM_BATCH
                 ),

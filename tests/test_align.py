@@ -144,3 +144,16 @@ def test_alignment_quality_targets(labelled, split):
         assert metrics["located"] >= 0.9, metrics
         assert metrics["grounded_kept"] >= 0.9, metrics
         assert metrics["unrelated_flagged"] >= 0.9, metrics
+
+
+def test_pairs_are_found_inside_one_long_document(wiki_docs):
+    # 120 summaries joined: the candidate pruning for long documents must still find the right sentence
+    docs = wiki_docs[:120]
+    joined = "\n\n".join(d.text for d in docs)
+    pairs = build_qa_pairs(docs, per_document=1, seed=8)
+    found = 0
+    for p in pairs:
+        offset = joined.index(p.document)
+        result = align(joined, p.question, p.answer)
+        found += result.grounded and result.start <= offset + p.fact_start and offset + p.fact_end <= result.end
+    assert found / len(pairs) >= 0.9

@@ -50,6 +50,8 @@ def scrubbed(text: str) -> str:
         ("Paris is a city.\nSubscribe to our newsletter for weekly updates.\n© 2024 Example Media. All rights reserved.", "Paris is a city."),
         ("The cafÃ© is itâ€™s best â€“ truly.", "The café is it’s best – truly."),
         ("zero\u200bwidth soft\u00adhyphen \ufeffstart", "zerowidth softhyphen start"),
+        ("Home | News | Sport | About us\n<ul><li>Share on Facebook</li><li>Share on Twitter</li></ul>\n<p>Paris is big.</p>\n"
+         '<footer>© 2025 Example Media. All rights reserved. | <a href="/privacy">Privacy Policy</a></footer>', "Paris is big."),
         ("Skip to main content\r\n| Rome | 753 |\r\n|---|---|\r\n| Paris | 52 |\r\n", "Rome 753 Paris 52"),
     ],
 )
@@ -189,6 +191,13 @@ ADVERSARIAL = [
     "Jump to navigation " * 20000,
     "$" * 20000 + "\\begin{document}",
     "# " * 50000,
+    ("Share " * 90 + "\n") * 200,  # a nav-looking line too long to be one: no exponential backtracking
+    ("<li>" * 140 + "\n") * 200,
+    "---" + " " * 200_000 + "x",
+    "# x" + " " * 200_000 + "y",
+    "skip to content" + " " * 200_000 + "x",
+    "\\section{a} " + "\\[" * 100_000,
+    ("[a]: " + "b" * 2100 + " " + "c" * 400 + "\n") * 50,
 ]
 
 

@@ -18,9 +18,19 @@ generator boilerplate dropped) and each sentence is scored by
   (``distilabel_qabias.convergence.embedders``), for paraphrases lexical overlap misses.
 
 The best sentence, widened to its neighbour when the answer straddles two, is the evidence. A
-pair is *grounded* when the answer's content is found there (support >= ``threshold``) and every
-number the answer states occurs in the document. An ungrounded row keeps its best guess of a span
-only if some support was found; the reason says why it failed.
+pair is *grounded* when
+
+1. the answer's new content is found there (support >= ``threshold``; words spelled almost alike
+   count, or, with an embedder, the answer alone is close enough to a sentence: a paraphrase),
+2. every number the answer states occurs in the document (the most common hallucination), and
+3. the pair is about this document: a short answer ("Australia", "1st") occurs in many documents,
+   so unless the answer is long and fully found, enough of the question's and answer's content
+   words must occur in the document.
+
+A quoted evidence, when given, must be found in the document (YourBench-style citation check) and
+sets the span. An ungrounded row keeps its best guess of a span only if some support was found;
+the reason says why it failed. Rows that cannot be aligned (missing, empty or non-string document
+or answer, an answer much longer than the document) fail with a reason and null offsets.
 
 Documents are indexed once (sentences, tokens, inverted index) and cached, because many QA rows
 share one document.
@@ -296,6 +306,7 @@ class AlignmentWeights:
 
 
 DEFAULT_WEIGHTS = AlignmentWeights()
+MAX_CANDIDATES = 32  # sentences fully scored per row (long documents)
 
 # Answer-to-sentence cosine above which an embedder vouches for a paraphrased answer; set above the
 # 99th percentile of answers against unrelated same-topic documents on the tuning split.
@@ -325,6 +336,20 @@ def _support(tokens: Sequence[str], present: frozenset[str], index: DocumentInde
             if match is not None:
                 found += weight * match[1] / 100.0
     return found / total if total else 0.0
+
+
+_NAME_WORD = re.compile(r"\b[^\W\d_][\w'’-]*", re.UNICODE)
+
+
+def _paraphrase_only(answer: str, answer_tokens: Sequence[str], index: DocumentIndex) -> bool:
+    """True when every answer word missing from the document is a common word: a paraphrase
+    ("biggest town" for "largest city"). A missing name or number is a changed fact, which an
+    embedder would happily call similar ("an Iranian singer" / "an American singer")."""
+    names = set(normalize_tokens(" ".join(w for w in _NAME_WORD.findall(answer) if w[0].isupper())))
+    for token in answer_tokens:
+        if token not in index.vocabulary and (_is_number(token) or token in names):
+            return False
+    return True
 
 
 def _answer_tokens(question_tokens: list[str], answer_tokens: list[str]) -> list[str]:
@@ -404,10 +429,18 @@ def align(
     answer_tokens = _answer_tokens(question_tokens, answer_all)
     question_set = list(dict.fromkeys(question_tokens))
 
-    # candidate sentences: those sharing a token with the question or answer (inverted index)
-    candidates: set[int] = set()
+    # candidate sentences: those sharing a token with the question or answer (inverted index); in
+    # long documents only the best few by shared token weight get the full (fuzzy) scoring
+    shared: dict[int, float] = {}
+    answer_set = set(answer_tokens)
     for t in set(answer_all) | set(question_set):
-        candidates.update(index.postings.get(t, ()))
+        weight = index.weight[t] * (2.0 if t in answer_set else 1.0) if t in index.weight else 0.0
+        for i in index.postings.get(t, ()):
+            shared[i] = shared.get(i, 0.0) + weight
+    if len(shared) > MAX_CANDIDATES:
+        candidates = set(sorted(shared, key=lambda i: (-shared[i], i))[:MAX_CANDIDATES])
+    else:
+        candidates = set(shared)
     if sentence_similarity is not None:
         top = sorted(range(len(index.sentences)), key=lambda i: -sentence_similarity[i])[:3]
         candidates.update(top)
@@ -459,8 +492,8 @@ def align(
                         first, last = min(first, neighbour), max(last, neighbour)
                         break
 
-    if support < weights.threshold and answer_similarity is not None:
-        # a paraphrase with other words: let the embedder vouch for the sentence it finds closest
+    if support < weights.threshold and answer_similarity is not None and _paraphrase_only(answer, answer_tokens, index):
+        # a paraphrase with other common words: let the embedder vouch for the sentence it finds closest
         pool = sorted(allowed) if allowed is not None and restrict_to_chunk else range(len(index.sentences))
         closest = max(pool, key=lambda i: answer_similarity[i], default=None)
         if closest is not None and answer_similarity[closest] >= embedding_rescue:

@@ -260,7 +260,10 @@ _NAV_TOKEN = (
     r"(?:follow us|find us|like us) on " + _SOCIAL + r"|" + _SOCIAL + r"|"
     r"(?:jump|skip) to (?:main )?(?:navigation|search|content|footer)|skip navigation|toggle navigation)"
 )
-_NAV_SEP = r"[ \t]*[|·•»/,>\-–—]?[ \t]*"
+_SPACE_OR_TAG = r"(?:[ \t]|<[^<>\n]{0,200}>)*"  # HTML tags may share a boilerplate line (<li>Share</li>)
+# spaces before a separator character can only go to the first group, after it to the second: a
+# single space that either group could take would make a failing line backtrack 2^tokens ways
+_NAV_SEP = _SPACE_OR_TAG + r"(?:[|·•»/,>\-–—]" + _SPACE_OR_TAG + r")?"
 _BOILERPLATE_LINE = (
     r"(?:" + _NAV_TOKEN + r"(?:" + _NAV_SEP + _NAV_TOKEN + r"){0,30}"
     r"|(?:we|this (?:web)?site|our (?:web)?site|this page) uses? cookies\b[^\n]{0,400}"
@@ -281,13 +284,18 @@ _BOILERPLATE_LINE = (
     r"|(?:click|tap) here to (?:subscribe|sign up|share|print|read more|learn more|accept)\b[^\n]{0,200})"
 )
 _BOILERPLATE_LINE_RE = re.compile(
-    r"^[ \t]*(?=[A-Za-z©(])(?=[^\n]{0,600}$)" + _BOILERPLATE_LINE + r"[ \t.!:]*\r?(?:\n|$)", re.I | re.M
+    r"^(?=[^\n]{0,600}$)" + _SPACE_OR_TAG + r"(?=[A-Za-z©(])" + _BOILERPLATE_LINE
+    + r"(?:[ \t.!:]|<[^<>\n]{0,200}>)*\r?(?:\n|$)",
+    re.I | re.M,
 )
+# A bar of three or more short items ("Home | News | Sport | About us") with a navigation word in it.
+_NAV_BAR_RE = re.compile(r"^(?=[^\n]{0,300}$)[^|·•»\n]{1,40}(?:[|·•»][^|·•»\n]{1,40}){2,}\r?(?:\n|$)", re.M)
+_NAV_TOKEN_RE = re.compile(_NAV_TOKEN, re.I)
 # Boilerplate that shares a line with prose: nav phrases and strong banner sentences. They must
 # start a line or follow a sentence end; that context is checked in Python so the regex can
 # start with literal words (sre skips ahead on them) instead of a look-behind at every position.
 _BOILERPLATE_INLINE_RE = re.compile(
-    r"(?:(?:jump|skip) to (?:main )?(?:navigation|search|content)(?:[ \t]*[|,]?[ \t]*|$)){1,4}"
+    r"(?:(?:jump|skip) to (?:main )?(?:navigation|search|content)(?:[ \t]*(?:[|,][ \t]*)?|$)){1,4}"
     r"|(?:we|this (?:web)?site) uses? cookies\b[^\n.!?]{0,300}[.!?]?"
     r"|(?:subscribe|sign up) (?:to|for) our (?:free )?newsletter\b[^\n.!?]{0,200}[.!?]?"
     r"|(?:click|tap) here to (?:subscribe|sign up|share|accept)\b[^\n.!?]{0,200}[.!?]?"
@@ -305,10 +313,22 @@ def _starts_sentence(text: str, pos: int) -> bool:
     return pos == 0 or text[pos - 1] in "\n.!?:>}"  # after a sentence, or after markup (<br>, }})
 
 
+def _is_nav_bar(line: str) -> bool:
+    items = [item.strip() for item in re.split(r"[|·•»]", line)]
+    return (
+        all(0 < len(item.split()) <= 4 and item[-1] not in ".?!" for item in items)
+        and any(_NAV_TOKEN_RE.fullmatch(item) for item in items)
+    )
+
+
 def _detect_boilerplate(text: str, edits: _Edits) -> None:
     for m in _BOILERPLATE_LINE_RE.finditer(text):
         if m.group().strip():
             edits.add(Artifact(m.start(), m.end(), BOILERPLATE))
+    if "|" in text or "·" in text or "•" in text or "»" in text:
+        for m in _NAV_BAR_RE.finditer(text):
+            if _is_nav_bar(m.group()):
+                edits.add(Artifact(m.start(), m.end(), BOILERPLATE))
     lowered = text.lower()
     if not any(key in lowered for key in _BOILERPLATE_INLINE_KEYS):
         return
@@ -321,7 +341,7 @@ def _detect_boilerplate(text: str, edits: _Edits) -> None:
 
 
 _TABLE_SEPARATOR_RE = re.compile(
-    r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*\r?(?:\n|$)", re.M
+    r"^[ \t]*(?:\|[ \t]*)?:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*(?:\|[ \t]*)?\r?(?:\n|$)", re.M
 )
 _TABLE_ROW_RE = re.compile(r"^[ \t]*\|[^\n]*\|[ \t\r]*$", re.M)
 _PIPE_RE = re.compile(r"[ \t]*(?<!\\)\|[ \t]*")
@@ -496,7 +516,7 @@ _MD_LINK_RE = re.compile(
     r"(?:[ \t]+(?:\"[^\"\n]{0,300}\"|'[^'\n]{0,300}'))?\)"
 )
 _MD_REF_LINK_RE = re.compile(r"(!?)\[([^\[\]\n]{1,500})\]\[([^\[\]\n]{0,100})\]")
-_MD_REF_DEF_RE = re.compile(r"^[ \t]{0,3}\[[^\[\]\n]{1,100}\]:[ \t]*\S{1,2000}[^\n]{0,300}\r?(?:\n|$)", re.M)
+_MD_REF_DEF_RE = re.compile(r"^[ \t]{0,3}\[[^\[\]\n]{1,100}\]:[ \t]*\S{1,2000}(?:[ \t][^\n]{0,300})?\r?(?:\n|$)", re.M)
 _WIKI_LINK_RE = re.compile(r"\[\[([^\[\]\n|]{1,300})(\|[^\[\]\n]{0,300})?\]\]")
 _WIKI_DROP_NAMESPACES = ("file:", "image:", "category:", "media:")
 _WIKI_EXTERNAL_RE = re.compile(r"\[(?:https?:)?//[^\s\[\]]{1,2000}([ \t]+[^\[\]\n]{1,300})?\]")
@@ -561,7 +581,7 @@ def _detect_citations(text: str, edits: _Edits) -> None:
 
 
 _MD_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?=\S)", re.M)
-_MD_HEADING_CLOSE_RE = re.compile(r"[ \t]+#{1,6}[ \t\r]*$", re.M)
+_MD_HEADING_CLOSE_RE = re.compile(r"(?<![ \t])[ \t]+#{1,6}[ \t\r]*$", re.M)
 _SETEXT_RE = re.compile(r"(?<=[^\n]\n)[ \t]{0,3}(?:={3,}|-{3,})[ \t]*\r?(?:\n|$)")
 _WIKI_HEADING_RE = re.compile(r"^(={2,6})[ \t]*([^=\n]{1,200}?)[ \t]*\1[ \t\r]*$", re.M)
 _MD_QUOTE_RE = re.compile(r"^[ \t]{0,3}>[ \t]?(?=\S)", re.M)
@@ -615,7 +635,10 @@ _LATEX_DROP_BARE = frozenset(
 _LATEX_CMD_RE = re.compile(r"\\([A-Za-z]{1,40})(\*?)")
 _LATEX_OPTIONAL_RE = re.compile(r"[ \t]*\[[^\[\]{}\n]{0,300}\]")
 _LATEX_ESCAPE_RE = re.compile(r"\\([%&_#$])|\\\\(?:\[[^\]\n]{0,20}\])?|(?<=\S)~(?=\S)")
-_LATEX_DISPLAY_MATH_RE = re.compile(r"\$\$([^$]{1,2000})\$\$|\\\[([^\n]{0,2000}?)\\\]|\\\(([^\n]{0,500}?)\\\)")
+# math content stops at the next backslash-bracket, so each attempt costs at most one formula
+_LATEX_DISPLAY_MATH_RE = re.compile(
+    r"\$\$([^$]{1,2000})\$\$|\\\[((?:[^\\\n]|\\[^\[\]\n]){0,2000})\\\]|\\\(((?:[^\\\n]|\\[^()\n]){0,500})\\\)"
+)
 _LATEX_INLINE_MATH_RE = re.compile(r"(?<![\w$\\])\$(?=[^\s$])([^$\n]{1,300})(?<=[^\s\\$])\$(?![\d$])")
 _BRACE_RE = re.compile(r"\\[{}]|[{}]")
 

@@ -117,11 +117,34 @@ _FORMAT = (
     r"a single word|one word|(?:a|one) sentence|a (?:poem|limerick|song|sonnet)|bullet points|"
     r"a (?:bulleted |numbered )?list|a table|code only)"
 )
+# "support agents", "sales assistants": people, not AI systems
+_NOT_PEOPLE = (
+    r"(?<!support )(?<!sales )(?<!customer )(?<!service )(?<!human )(?<!travel )(?<!estate )(?<!press )(?<!secret )"
+    r"(?<!special )(?<!free )(?<!booking )(?<!shop )(?<!personal )(?<!teaching )(?<!research )(?<!medical )"
+)
 _AI = (
     r"(?:AI|A\.I\.|artificial intelligence|LLMs?|(?:large )?language models?|AI (?:language )?models?|"
     r"(?:AI |virtual |digital )?assistants?|chatbots?|bots?|GPT(?:-\d)?|ChatGPT|Claude|Gemini|Bard|Copilot|"
-    r"Llama|Mistral|AI agents?|agents?|models?|(?:AI|automated|LLM|model) (?:systems?|tools?|readers?|agents?|graders?|"
+    r"Llama|Mistral|AI agents?|" + _NOT_PEOPLE + r"agents?|models?|summari[sz]ers?|(?:AI |web )?(?:crawlers?|scrapers?)|"
+    r"(?:AI|automated|LLM|model) (?:systems?|tools?|readers?|agents?|graders?|"
     r"evaluators?|judges?|raters?|reviewers?|scorers?))"
+)
+# an AI addressed by name: "Assistant, ...", "Dear AI: ...", "AI agent: ..."
+_AI_ADDRESSEE = (
+    r"(?:AI|A\.I\.|LLMs?|(?:large )?language models?|AI (?:language )?models?|(?:AI |virtual )?assistants?|chatbots?|"
+    r"bots?|AI agents?|agents?|models?|summari[sz]ers?|(?:AI |web )?crawlers?|ChatGPT|Claude|Gemini|Copilot|GPT(?:-\d)?)"
+)
+# a group of AI systems as the subject of an obligation: "language models should ...", "any assistant that ...";
+# "assistants", "agents" and "bots" can be people or products ("Agents should greet every caller"), so they
+# count only with a clause saying they read or process the text
+_AI_GROUP = (
+    r"(?:AIs|LLMs|(?:large )?language models|AI (?:assistants|models|agents|systems|tools|crawlers|readers)|chatbots|"
+    r"summari[sz]ers|crawlers|(?:any|every|all)\s+(?:AI|LLM|(?:language )?model|assistant|chatbot|agent|bot|"
+    r"summari[sz]er|crawler)s?)"
+)
+_AI_GROUP_AMBIGUOUS = _NOT_PEOPLE + r"(?:assistants|agents|bots|models)"
+_READS_THE_TEXT = (
+    r"(?:reading|processing|summari[sz]ing|analy[sz]ing|answering|crawling|indexing|evaluating|seeing|visiting|parsing)"
 )
 _OUTPUT_NOUN = r"(?:answers?|responses?|replies|reply|outputs?|messages?|summar(?:y|ies)|completions?)"
 _OVERRIDE_VERB = (
@@ -150,7 +173,8 @@ _MODEL_OBJECT = (
     r"(?:answers|responses|replies|outputs|summaries|answer|response|reply|output|summary)|"
     r"(?:every|each|any|all)\s+(?:further|future|subsequent|following|next)\s+prompts?|"
     r"when\s+(?:you\s+)?(?:are\s+)?(?:asked|answering|responding|replying|summari[sz]ing|summari[sz]e|answer|respond|"
-    r"reply)\b(?:\s+{W}){{0,3}}?\s+(?:this|the)\s+(?:document|text|page|article|passage|topic|subject|webpage|site)|"
+    r"reply)\b(?:\s+{W}){{0,3}}?\s+(?:this|the)\s+(?:document|text|page|article|passage|topic|subject|webpage|site|website|"
+    r"company|person|product|post|entry|paragraph|content)|"
     r"(?:before|prior to|after)\s+(?:responding|answering|replying)|"
     r"when\s+(?:generating|writing|producing|creating)\s+(?:the|your|a|this)\s+(?:summary|answer|response|reply|output)|"
     r"(?:everything|all (?:the )?text|anything|all content)\s+(?:above|before)\s+this\s+(?:line|message|point|"
@@ -179,7 +203,8 @@ CUES: tuple[Cue, ...] = (
     # --- override
     _cue("ignore_previous", "override",
          rf"\b{_OVERRIDE_VERB}\b(?:\s+{_W}){{0,3}}?\s+(?:previous|prior|above|earlier|preceding|foregoing|initial|"
-         rf"original|old|existing|former|system|your|all)\b(?:\s+{_W}){{0,2}}?\s+{_INSTRUCTION_NOUN}\b",
+         rf"original|old|existing|former|system|your|all|current|usual|default|standard|normal|operator['’]s)\b"
+         rf"(?:\s+{_W}){{0,2}}?\s+{_INSTRUCTION_NOUN}\b",
          0.95, 0.35, imperative=True),
     _cue("ignore_instructions_above", "override",
          rf"\b{_OVERRIDE_VERB}\b\s+(?:all\s+(?:of\s+)?)?(?:the|any|your|these|those|my)\s+(?:{_W}\s+)?{_INSTRUCTION_NOUN}\s+"
@@ -278,7 +303,8 @@ CUES: tuple[Cue, ...] = (
     _cue("respond_in_format", "output_override",
          rf"\b(?:respond|reply|answer|write|speak|talk|communicate|output|return|format|give|provide|produce|"
          rf"generate|compose)\b(?:\s+{_W}){{0,4}}?\s+(?:(?:only|exclusively|entirely|solely)\s+)?"
-         rf"(?:in|using|into|with|as)\s+(?:(?:a|an|the|valid|plain|pure|proper|strict|fluent|all)\s+)?{_FORMAT}\b",
+         rf"(?:in|using|into|with|as)\s+(?:(?:only|exclusively)\s+)?(?:(?:a|an|the|valid|plain|pure|proper|strict|fluent|all)\s+)?"
+         rf"{_FORMAT}\b",
          0.75, 0.25, imperative=True),
     _cue("written_in_format", "output_override",
          rf"\b(?:must|should|shall|has to|have to|needs? to|is to|are to|will)\s+be\s+(?:{_W}\s+)?(?:written|given|formatted|provided|delivered|phrased)\s+(?:{_W}\s+)?(?:in|as)\s+"
@@ -395,7 +421,9 @@ CUES: tuple[Cue, ...] = (
     # --- answer overrides
     _cue("correct_answer_is", "answer_override",
          rf"\b(?:correct|right|true|only|real|official|final|proper|expected)\s+answer\s+(?:to|for)\s+(?:every|each|any|"
-         rf"all|these|the following|this|those)\b(?:\s+{_W}){{0,3}}?\s+(?:is|are|will be|should be|must be|shall be)\b",
+         rf"all|these|the following|this|those)\b(?:\s+{_W}){{0,3}}?\s+(?:is|are|will be|should be|must be|shall be)\b"
+         r"(?!\s+(?:revealed|given|shown|announced|published|provided|listed|found|printed|marked|written|displayed|"
+         r"explained|kept|checked|read out)\b)",
          0.8),
     _cue("only_valid_answer", "answer_override",
          r"\bthe\s+only\s+(?:valid|acceptable|correct|allowed|permitted|right|possible)\s+(?:response|answer|reply|"
@@ -430,10 +458,77 @@ CUES: tuple[Cue, ...] = (
     _cue("about_this_document", "model_address",
          rf"\b(?:when|whenever|if|before|while)\s+(?:you\s+are\s+|you{_APOS}re\s+|you\s+)?(?:answering|responding|"
          r"replying|summari[sz]ing|asked|processing|reading|analy[sz]ing|answer|respond|reply|summari[sz]e)\b"
-         r"[^.!?\n]{0,40}?\b(?:this|the)\s+(?:document|text|page|article|passage)\b", 0.35),
+         r"[^.!?\n]{0,40}?\b(?:this|the)\s+(?:document|text|page|article|passage|website|site|webpage|company|product|"
+         r"topic|subject|person|post|entry)\b", 0.35),
     _cue("do_not_tell_user", "model_address",
          rf"\b(?:do not|don{_APOS}t|never)\s+(?:mention|reveal|disclose|acknowledge|tell|inform|let)\b[^.!?\n]{{0,40}}?"
          r"\b(?:the user|this (?:note|message|instruction)|these instructions)\b", 0.5),
+    # --- generalised notions (fourth round): who is addressed, and what about its behaviour
+    _cue("ai_vocative", "model_address",
+         rf"\b(?:(?:hi|hey|hello|dear|attention|okay|ok|to|for)(?:\s+there)?[,!]?\s+)?(?:(?:the|any|all|every)\s+)?{_AI_ADDRESSEE}"
+         r"\s*(?:[,:!]|—|–|\s-\s)\s*(?:\S+\s+){0,8}?(?:you|your|please|kindly|" + _MODEL_VERB[3:-1] + r")\b",
+         0.7, 0.0, imperative=True),
+    _cue("ai_should_act", "model_address",
+         rf"(?:\b{_AI_GROUP}(?:\s+(?:that|which|who)(?:\s+{_W}){{0,3}}?|\s+{_READS_THE_TEXT}(?:\s+{_W}){{0,3}}?)?|"
+         rf"\b{_AI_GROUP_AMBIGUOUS}\s+(?:(?:that|which|who)\s+(?:read|process|see|summari[sz]e|crawl|parse|visit)\w*|"
+         rf"{_READS_THE_TEXT})\s+(?:this|these|the|our)(?:\s+{_W}){{0,2}}?)\s+"
+         r"(?:should|must|need to|needs to|are to|is to|ought to|have to|has to|"
+         r"(?:are|is) (?:kindly )?(?:asked|expected|required|instructed|requested|encouraged|invited|urged) to)"
+         r"\s+(?:now\s+|always\s+|also\s+|only\s+|please\s+|instead\s+)?(?!be\b|have\b|not\b|never\b)[a-z]{2,20}\b", 0.6),
+    _cue("ask_ai_to", "model_address",
+         rf"\b(?:we|I)\s+(?:(?:kindly|politely|hereby|therefore|also)\s+)?(?:ask|request|urge|invite|want|need|instruct|require|"
+         rf"encourage|direct)\s+(?:(?:all|any|every|the)\s+)?{_AI}\s+to\s+[a-z]", 0.6),
+    _cue("your_task_changed", "override",
+         r"\byour\s+(?:task|instructions|job|goal|role|objective|mission|priorities|assignment|directives?)\s+"
+         r"(?:has|have)\s+(?:now\s+)?(?:been\s+)?(?:changed|updated|replaced|modified|overridden|rewritten|revised)\b|"
+         r"\b(?:changed|updated|replaced|modified|overridden|overrides|rewritten|revised)\s+your\s+(?:task|instructions|job|"
+         r"goal|objective|mission|priorities|assignment|directives?|system prompt|programming)\b", 0.65),
+    _cue("ai_is_reading", "model_address",
+         rf"\b(?:if|when|whenever|in case|while)\s+(?:an?|the|any|some)\s+(?:{_W}\s+)?{_AI}\s+(?:is|are|was|were|happens to be)\s+"
+         r"(?:reading|processing|summari[sz]ing|analy[sz]ing|parsing|crawling|indexing|seeing|answering|looking at)\b|"
+         rf"\b{_AI}\s+(?:that|which|who)\s+(?:reads?|process(?:es)?|sees?|summari[sz]es?|crawls?|visits?|index(?:es)?|"
+         r"finds?|parses?|ingests?)\s+(?:this|these|it)\b", 0.8),
+    _cue("output_you_give", "output_override",
+         rf"\b(?:any|every|each|all|the)\s+(?:{_W}\s+)?{_OUTPUT_NOUN}\s+(?:that\s+)?you\s+(?:give|write|produce|provide|"
+         r"generate|send|return|make|offer|output)\b", 0.45),
+    _cue("when_asked_then_act", "answer_override",
+         rf"\b(?:when|whenever|if|once|should|in case)\s+(?:you(?:\s+are|{_APOS}re)?|a user|the user|users|someone|anyone|"
+         rf"somebody|people|a reader|readers)\s+(?:{_W}\s+){{0,2}}?(?:ask(?:s|ed)?|answer(?:s|ing)?|summari[sz](?:e|es|ing)|"
+         r"respond(?:s|ing)?|repl(?:y|ies|ying)|describ(?:e|es|ing)|writ(?:e|es|ing))\b[^.!?\n;]{0,40}?(?:\b(?:about|on|"
+         r"regarding|concerning|of)\s+(?:this|these|that|the)|\b(?:this|these))\b[^.!?\n;]{0,40}?,\s*(?:(?:please|always|just|only|simply|also|"
+         r"then|you\s+(?:must|should|will|need to|have to))\s+)*(?:" + _MODEL_VERB[3:-1] + r"|describe|mention|call|refer|"
+         r"claim|insist|emphasi[sz]e|stress|explain|point out|tell|write|do not|don['’]t|never)\b", 0.55),
+    _cue("you_respond", "output_override",
+         r"\byou\s+(?:now\s+|also\s+|always\s+|only\s+|please\s+|"
+         r"kindly\s+|instead\s+|just\s+|simply\s+)?(?:reply|respond|answer|output|tell|mention|recommend|quote|repeat|"
+         r"refuse|summari[sz]e|reveal|greet)\b", 0.4),
+    _cue("conversation_scope", "output_override",
+         r"\b(?:from (?:here on|here onwards?|this point (?:onwards?|forward))|"
+         r"for (?:the rest|the remainder) of (?:this|the|our) (?:chat|conversation|session|dialogue|exchange|thread)|"
+         r"(?:for|in) (?:all|any|every) (?:future|further|subsequent|following|upcoming|later) (?:messages?|replies|answers?|"
+         r"responses?|questions|prompts|turns|conversations?|outputs?)|until (?:told|instructed) otherwise|"
+         r"(?:to|in|for) (?:the|your) next (?:message|reply|answer|response|prompt|question|turn))\b", 0.4),
+    _cue("instructions_you_were_given", "override",
+         r"\b(?:instructions?|guidance|rules|directions|directives?|prompts?|tasks?|orders|guidelines|setup|configuration)\s+"
+         r"(?:that\s+)?(?:you\s+(?:were|have been|['’]ve been|had been)\s+(?:given|told|configured|provided|issued|set|"
+         r"programmed|assigned|handed)|you\s+(?:got|received|were configured with)|were\s+you\s+(?:given|told|provided|"
+         r"configured|assigned))\b", 0.5),
+    _cue("you_were_told", "override",
+         r"\byou\s+(?:were|have been|['’]ve been|had been)\s+(?:told|asked|instructed|configured|programmed|prompted|set up)"
+         r"\s+(?:before|earlier|previously|to do|with|by (?:your|the) (?:operator|developers?|user|system))\b", 0.4),
+    _cue("your_usual_instructions", "override",
+         r"\byour\s+(?:usual|original|current|default|standard|normal|existing|earlier|previous|prior|initial|old|"
+         r"operator['’]s|developer['’]s|base)\s+(?:instructions|guidance|rules|task|setup|configuration|directives|prompt|"
+         r"programming|guidelines|orders)\b", 0.45),
+    _cue("adopt_persona", "persona",
+         r"\b(?:take on|adopt|assume|put on|play|use)\s+(?:the\s+)?(?:persona|identity|role|character|voice|personality|"
+         r"part)\s+of\b|\b(?:stay|remain) in (?:this|that|the|your) (?:role|character|persona)\b|\bas that character\b",
+         0.55, 0.2, imperative=True),
+    _cue("you_are_named", "persona",
+         rf"\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:{_W}\s+){{0,4}}?(?:named|called|codenamed)\s+\S", 0.45),
+    _cue("behave_like", "persona",
+         rf"\b(?:behave|act|respond|answer|talk|speak|reply)\s+like\s+(?:an?\s+|the\s+)?(?:{_W}\s+){{0,4}}?"
+         rf"(?:{_AI}|version of (?:yourself|themselves|itself))\b", 0.55, 0.2, imperative=True),
     _cue("you_must_obey", "model_address",
          r"\byou\s+(?:must|should|shall|will|are to|are required to|need to|have to)\s+(?:now\s+)?(?:always\s+|only\s+|"
          r"never\s+)?(?:answer|reply|respond|say|output|print|comply|obey|ignore|pretend|refuse|repeat)\b", 0.35),
@@ -474,7 +569,7 @@ _ANCHOR_WORDS = {
     "answer_word": "answer",
     "ask": "ask",
     "ai_noun": "ai$|artificial$|llms?$|language$|model|assistant|chatbot|bots?$|gpt|chatgpt|claude$|gemini$|bard$|"
-               "copilot$|llama$|mistral$|agent|automated$|siri$|alexa$",
+               "copilot$|llama$|mistral$|agent|automated$|siri$|alexa$|summari[sz]er|crawler|scraper|ais$",
     "doc_noun": "document$|text$|page$|article$|passage$|subject$|topic$|site$|website$|question$|webpage$|email$|e$|"
                 "mail$",
     "tell_user": "user|note|message|instruction",
@@ -489,6 +584,11 @@ _ANCHOR_WORDS = {
     "only": "only$",
     "boilerplate": "anything$|help|hope$",
     "as_if": "if$|though$",
+    "scope": "now$|here$|point$|moment$|rest$|remainder$|future$|further$|subsequent$|following$|upcoming$|later$|"
+             "until$",
+    "persona_word": "persona$|identity$|role$|character$|voice$|personality$|part$",
+    "like": "like$",
+    "conditional": "when$|whenever$|if$|once$|should$|in$",
 }
 _MARKUP_GROUP = "markup"  # chat tokens, <system> tags, ### headers: the unit contains "<", "[" or "#"
 _ANCHOR_OF = {
@@ -517,6 +617,9 @@ _ANCHOR_OF = {
     "ask_about_instructions": "you", "only_valid_answer": "only", "ai_must": "ai_noun", "you_will_now": "you",
     "model_object_then_act": "model_object", "assistant_boilerplate": "boilerplate", "do_not_do_task": "doc_noun",
     "you_have_been_updated": "you", "just_say": "output_verb", "you_speak_as": "you",
+    "ai_vocative": "ai_noun", "ai_should_act": "ai_noun", "ai_is_reading": "ai_noun", "output_you_give": "you",
+    "you_respond": "you", "when_asked_then_act": "conditional", "ask_ai_to": "ai_noun", "your_task_changed": "your", "conversation_scope": "scope", "instructions_you_were_given": "you", "you_were_told": "you",
+    "your_usual_instructions": "your", "adopt_persona": "persona_word", "you_are_named": "you", "behave_like": "like",
 }
 assert set(_ANCHOR_OF) == {c.name for c in CUES}, "every cue needs an anchor"
 _ANCHOR_WORD_RES = {group: re.compile(f"(?:{words})") for group, words in _ANCHOR_WORDS.items()}
@@ -554,7 +657,8 @@ _TURN_MARKER_WEIGHT = 0.45
 _DIALOGUE_WEIGHT = 0.8  # two different speakers' turn markers in one text: a spoofed conversation
 # an output verb opening a unit: "Say ZEBRA to confirm." (weak; joins a passage, never starts one)
 _OUTPUT_VERB_START = re.compile(
-    r"[\W_]{0,6}(?=[A-Z])(?i:say|reply|respond|answer|output|print|type|write|return|state|repeat|echo|mention|include)\b"
+    r"[\W_]{0,6}(?=[A-Z])(?i:say|reply|respond|answer|output|print|type|write|return|state|repeat|echo|mention|include|"
+    r"quote|add|append|list|put|insert|sign|confirm|begin|start|end|send|share|paste|tell|recommend|then)\b"
 )
 _OUTPUT_VERB_START_WEIGHT = 0.3
 
@@ -585,18 +689,28 @@ _PENALTIES: tuple[tuple[re.Pattern, float], ...] = tuple(
         (r"\b(?:the|a|an|such|these|those|many|some|most|early|modern|their|its)\s+(?:AI|models?|chatbots?|"
          r"assistants?|systems?|LLMs?|language models?|bots?|agents?)\s+(?:to|into|would|will|can|could|may|might|is|"
          r"was|are|were|that|which|has|had|have|do|does|did|often|typically|usually)\b", 0.25),
+        # a product described in the third person, present tense ("The bot replies to every message")
+        (r"\b(?:the|a|an|this|that|its|each)\s+(?:AI|model|chatbot|assistant|bot|system|app|application|program|tool|"
+         r"software|device|speaker|widget|service)\s+(?:replies|responds|answers|says|outputs|prints|writes|returns|sends|"
+         r"generates|produces|asks|reads|uses)\b", 0.3),
         (r"\b(?:attackers?|researchers?|hackers?|users|adversar(?:y|ies)|criminals|scammers|critics|journalists|studies|"
          r"developers|people)\s+(?:\w{1,30}\s+){0,2}?(?:instruct|tell|told|ask|trick|cause|caused|make|made|prompt|"
          r"craft|embed|insert|inject|hid|hide|use|used|show|showed|found|discover|demonstrat|report|note)\w*", 0.3),
-        (r"\b(?:was|were|had been|has been|have been)\s+(?:\w{1,30}\s+)?(?:instructed|told|asked|ordered|prompted|"
+        (r"\b(?:was|were|had been|has been|have been)\s+(?!you\b)(?:\w{1,30}\s+)?(?:instructed|told|asked|ordered|prompted|"
          r"trained|designed|programmed|released|launched|developed|introduced|created|described|used)\b", 0.25),
         (r"\b(?:in|since|by|during|until|from)\s+(?:1[5-9]\d\d|20\d\d)\b", 0.2),
         # a human doing a paper task: exam rubrics, homework, forms
         (r"\b(?:ink|pens?|pencils?|booklets?|spaces? provided|answer sheets?|exams?|examinations?|candidates?|students?|"
-         r"pupils?|homework|worksheets?|(?:full|complete) sentences|marks|your working)\b", 0.3),
+         r"pupils?|homework|worksheets?|(?:full|complete) sentences|marks|your working|your own words|"
+         r"your (?:team|teammates?|turn|cards?|partner|opponents?))\b", 0.3),
+        # the reader is told what to tell a model: the reader is a person writing a prompt
+        (r"\b(?:tell|ask|instruct|prompt|remind|let|have)\s+(?:the|your|a|an)\s+(?:model|assistant|chatbot|bot|AI|LLM|"
+         r"language model)\b", 0.3),
     )
 )
 _MAX_PENALTY = 0.6
+# cues that name an AI as the addressee ("Dear AI, ...", "Note to LLMs:", "if you are a language model")
+_DIRECT_ADDRESS_CUES = frozenset({"ai_vocative", "note_to_ai", "hey_ai", "if_you_are_an_ai", "ai_is_reading"})
 _QUOTE_PENALTY = 0.3
 _ATTRIBUTION_PENALTY = 0.3
 
@@ -771,8 +885,10 @@ def score_units(text: str, classifier: Classifier | None = None, *, prefilter: b
             placed = [c[2] for c in cues.values() if c[2] is not None]
             if placed and goes_on[index]:
                 passage_start = _passage_start(text, unit, min(placed))
-            penalty = sum(w for p, w in _PENALTIES if p.search(text, passage_start, unit.end))
-            score = max(0.0, rule - min(penalty, _MAX_PENALTY))
+            penalty = min(_MAX_PENALTY, sum(w for p, w in _PENALTIES if p.search(text, passage_start, unit.end)))
+            if any(name in _DIRECT_ADDRESS_CUES and c[2] is not None for name, c in cues.items()):
+                penalty /= 2  # a passage that names an AI as its addressee is not describing one
+            score = max(0.0, rule - penalty)
             kind = best[1]
         if classifier_scores is not None and classifier_scores[index] > score:
             score, kind, passage_start = classifier_scores[index], "classifier", unit.start
@@ -870,6 +986,8 @@ def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_thres
     def joins(k: int, towards: int) -> bool:
         if flagged[k] or scored[k].unit.paragraph != scored[towards].unit.paragraph:
             return False
+        if k < towards and _is_opener(text, scored[k].unit):
+            return True
         return scored[k].score >= extend_threshold and scored[k].score > 0 or _is_glue(text, scored[k].unit)
 
     for i in [i for i, f in enumerate(flagged) if f]:
@@ -881,6 +999,15 @@ def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_thres
         while k < len(scored) and joins(k, k - 1):
             flagged[k] = True
             k += 1
+
+
+_MAX_OPENER_WORDS = 2
+
+
+def _is_opener(text: str, unit: Unit) -> bool:
+    """A unit of at most two words right before a passage opens it ("Stop.", "Attention!", "Update:");
+    a sentence of running text is longer."""
+    return len(text[unit.start : unit.end].split()) <= _MAX_OPENER_WORDS
 
 
 _MAX_GAP_CHARS = 80
