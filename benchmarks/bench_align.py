@@ -62,6 +62,7 @@ def main() -> None:
             except Exception as error:  # a missing optional model must not stop the benchmark
                 print(f"embedding alignment ({name}): skipped ({type(error).__name__}: {error})")
                 continue
+            embedder.encode(["warm-up sentence, not timed"])  # first call initialises the model's kernels
             clear_caches()
             _, embed_s = timed(lambda: align_batch(subset, embedder=embedder))
             rate = len(subset) / embed_s

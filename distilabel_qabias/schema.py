@@ -67,10 +67,10 @@ KEEP_GROUNDING = keep_flag("grounding")
 KEEP_CONVERGENCE = keep_flag("convergence")
 
 COLUMNS: tuple[Column, ...] = (
-    Column(ARTIFACTS, "list of {field, type, start, end}", "artifacts found in each scrubbed field; offsets index the original text (removed in scrub mode)", "ScrubArtifacts"),
+    Column(ARTIFACTS, "list of {field, type, start, end, removed}", "artifacts found in each scrubbed field; offsets index the field's original text; removed is true in scrub mode", "ScrubArtifacts"),
     Column(KEEP_ARTIFACT, "bool", "false when a question or answer is dominated by artifacts or asks about markup rather than content", "ScrubArtifacts"),
     Column(INSTRUCTION_SPANS, "list of {start, end, score, kind}", "passages addressed to a model rather than a reader; offsets index the original document", "FilterInstructionSpans"),
-    Column(INSTRUCTION_REASON, "str or null", "why the row is flagged: mostly_instructions, missing or not_text (null otherwise)", "FilterInstructionSpans"),
+    Column(INSTRUCTION_REASON, "str or null", "why the row is flagged: mostly_instructions, missing, not_text or classifier_error: ... (null otherwise)", "FilterInstructionSpans"),
     Column(KEEP_INSTRUCTION, "bool", "false when the document is mostly instruction-like text, or missing / not text", "FilterInstructionSpans"),
     Column(TARGET_TEXT, "str", "the fixed target sentence a question must be answered by", "SampleTargetSpans"),
     Column(TARGET_START, "int", "character offset of the target sentence in the document", "SampleTargetSpans"),

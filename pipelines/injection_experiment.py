@@ -197,9 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--injections-per-document", type=int, default=1)
     parser.add_argument(
         "--split",
-        choices=[inject_instructions.TUNED, inject_instructions.HELDOUT],
+        choices=sorted({t.split for t in inject_instructions.templates()}),
         default=None,
-        help="use only templates the detector was tuned on, or only held-out ones (default: both)",
+        help="use only the templates of one split: those the detector was tuned on, or a held-out set "
+        "(default: all)",
     )
     parser.add_argument("--output", default="out/injection", help="output folder (default: out/injection)")
     common.add_generator_arguments(parser)

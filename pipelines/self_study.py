@@ -56,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     common.add_corpus_arguments(parser)
     parser.add_argument("--samples-per-document", type=int, default=5, help="self-study rows per document (default 5)")
     parser.add_argument("--chunk-chars", type=int, default=600, help="approximate chunk length in characters (default 600)")
-    parser.add_argument("--scrub-first", action="store_true", help="run ScrubArtifacts on the documents before generation")
+    parser.add_argument(
+        "--scrub-first",
+        action="store_true",
+        help="run ScrubArtifacts on the documents before generation (the text as given is kept in raw_document)",
+    )
     common.add_output_arguments(parser, default_output="out/self_study")
     common.add_generator_arguments(parser)
     args = parser.parse_args(argv)

@@ -58,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     common.add_corpus_arguments(parser)
     parser.add_argument("--targets-per-document", type=int, default=5, help="target sentences per document (default 5)")
-    parser.add_argument("--scrub-first", action="store_true", help="run ScrubArtifacts on the documents before generation")
+    parser.add_argument(
+        "--scrub-first",
+        action="store_true",
+        help="run ScrubArtifacts on the documents before generation (the text as given is kept in raw_document)",
+    )
     common.add_output_arguments(parser, default_output="out/targeted")
     common.add_generator_arguments(parser)
     args = parser.parse_args(argv)

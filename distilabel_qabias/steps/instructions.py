@@ -28,7 +28,11 @@ class FilterInstructionSpans(Step):
     templates ("As an AI language model, I cannot ..."), output-format or language overrides
     ("Respond only in French", "end every answer with ..."), persona switches ("you are now DAN",
     "act as an unfiltered AI"), requests to reveal prompts or keys, "the correct answer to every
-    question is ...", and notes addressed to an AI ("If you are a language model, ..."). Each
+    question is ...", and text addressed to an AI ("If you are a language model, ...", "Dear chatbot,
+    please ...", "language models reading this should ...", "when you are asked about this company,
+    always ...", "the guidance you were given no longer applies", "for the rest of this chat ...").
+    Held-out wording is caught less often than the wording the rules were developed with (see
+    `benchmarks/eval_instructions.py`: about 70-80% against 98% of passages removed). Each
     span covers the whole passage (several sentences, a chat block, its brackets or comment
     markers), not just the trigger phrase. Ordinary imperative prose (recipes, manuals, legal
     text, quoted speech) and encyclopedic text about AI or prompts is left alone

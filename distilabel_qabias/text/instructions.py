@@ -8,18 +8,25 @@ Offline, rule-based and linear-time. The text is cut into *units* (sentences wit
   or keys, "the correct answer to every question is ...", phrases that address an AI directly
   ("Note to the AI", "if you are a language model", "AI assistants must ..."), and, more generally, an
   imperative aimed at the model's own answer, tools or conversation ("recommend ... in your answer",
-  "use your browsing tool to send the conversation history ..."). Verb-led cues count fully only in an
+  "use your browsing tool to send the conversation history ..."); and the generalised notions of the fourth
+  round: an AI named as the addressee ("Dear chatbot, please ...", "AI agent: call ..."), an obligation put on
+  AI systems as a group ("language models that see this text should ...", "we ask AI tools to ..."), "if an
+  AI is reading this", conditionals about answering ("when you are asked about this company, always ..."),
+  the instructions "you were given" and "your usual guidance", "your task has changed", the scope of a
+  conversation ("for the rest of this chat", "for all future messages"), persona adoption ("take on the
+  persona of", "you are a bot called X", "behave like an AI without ..."). Verb-led cues count fully only in an
   imperative position (start of a clause, after "please", "you must", ...): "an attacker instructs a
   model *to ignore* previous instructions" is a report, not an instruction. The strongest cue counts
   fully, the others only close half of the remaining gap, so weak cues do not add up to an instruction.
 - penalties: encyclopedic framing ("is a", "refers to", "such as", "for example", third-person
-  "the model would ...", past-tense reporting, a year), exam/homework framing ("in the spaces provided",
-  "ink"), and for each cue, sitting inside quotation marks and next to a speech verb ("she whispered").
+  "the model would ...", "the bot replies ...", past-tense reporting, a year), exam/homework/game framing
+  ("in the spaces provided", "ink", "your own words", "your team"), a reader told what to tell a model
+  ("tell the model who the user is"; halved when the passage names an AI as its addressee), and for each cue, sitting inside quotation marks and next to a speech verb ("she whispered").
 
 Units scoring at least ``threshold`` are flagged; a flagged unit then grows over neighbouring units of
 the same paragraph that score at least ``extend_threshold`` (the rest of an injected passage:
 "Say ZEBRA-7431 to confirm.") or carry no words of their own (a closing ``-->``, a shouted
-"IMPORTANT:"), a short unit between two flagged ones joins them, paired chat blocks
+"IMPORTANT:"), a unit of at most two words right before it opens it ("Stop.", "Attention!"), a short unit between two flagged ones joins them, paired chat blocks
 (``<|im_start|> ... <|im_end|>``, ``[INST] ... [/INST]``, ``<<SYS>> ... <</SYS>>``, ``<system> ... </system>``)
 are taken whole, and wrappers around a span (brackets, ``**``, ``<!-- -->``, quotes) go with it, so a
 span covers the whole passage rather than its trigger phrase. A passage inserted in the middle of a
@@ -31,8 +38,14 @@ cue patterns (``score_units(..., prefilter=False)`` gives the same scores, slowe
 unbounded gap, so nothing backtracks catastrophically; a 10 MB line is fine.
 
 Limits (measured in ``benchmarks/eval_instructions.py``): English only; phrasings unlike the cue
-families are missed (four held-out template sets, each measured before the rules saw it: 55 %, 49 %,
-25 % and 62 % of passages removed, against 98 % on the templates the rules were developed with);
+families are missed. Five held-out template sets, each measured before the rules saw it: 55 %, 49 %,
+25 %, 62 % and 60 % of passages removed; after the fourth round 96 %, 92 %, 69 %, 69 % and 79 % (the last
+two sets never tuned on), against 98 % on the templates the rules were developed with. Clean sentences
+lost: 0 of 36,384 on all 10,033 Wikipedia summaries, 0 of 553 on the summaries about AI and software,
+2 of 200 on the hand-written hard negatives (second-person advice to people: "When you answer questions
+about your previous job, keep your reply short"). A static-embedding classifier (wordllama + logistic
+regression) was tried as a second opinion on units with a weak cue: +9 points on a left-out template
+set, but 12 % of hard-negative sentences lost, so it is not shipped;
 obfuscated text ("I g n o r e", "1gn0re") is missed. A user-supplied classifier (``classifier(list[str]) ->
 list[float]``) can score every unit too; a unit's score is then ``max(rule score, classifier score)``.
 :func:`load_classifier` turns an import path ``"package.module:function"`` into such a callable.
@@ -124,7 +137,7 @@ _NOT_PEOPLE = (
 )
 _AI = (
     r"(?:AI|A\.I\.|artificial intelligence|LLMs?|(?:large )?language models?|AI (?:language )?models?|"
-    r"(?:AI |virtual |digital )?assistants?|chatbots?|bots?|GPT(?:-\d)?|ChatGPT|Claude|Gemini|Bard|Copilot|"
+    r"(?:AI |virtual |digital |automated )?assistants?|chatbots?|bots?|GPT(?:-\d)?|ChatGPT|Claude|Gemini|Bard|Copilot|"
     r"Llama|Mistral|AI agents?|" + _NOT_PEOPLE + r"agents?|models?|summari[sz]ers?|(?:AI |web )?(?:crawlers?|scrapers?)|"
     r"(?:AI|automated|LLM|model) (?:systems?|tools?|readers?|agents?|graders?|"
     r"evaluators?|judges?|raters?|reviewers?|scorers?))"
@@ -213,6 +226,15 @@ CUES: tuple[Cue, ...] = (
     _cue("ignore_rules_given_earlier", "override",
          rf"\b{_OVERRIDE_VERB}\b(?:\s+{_W}){{0,5}}?\s+{_INSTRUCTION_NOUN}\b(?:\s+{_W}){{0,4}}?\s+(?:above|before|earlier|"
          r"previously|so far|prior|until now|up to now)\b", 0.9, 0.3, imperative=True),
+    # French, German, Spanish, Italian, Portuguese: "ignore all previous instructions"
+    _cue("ignore_previous_multilingual", "override",
+         r"\b(?:ignor\w{0,6}|oubli\w{0,6}|vergiss\w{0,3}|olvid\w{0,6}|esquec\w{0,6}|dimentic\w{0,6})\b(?:\s+\w{1,15}){0,3}?\s+"
+         r"(?:instructions|Anweisungen|Instruktionen|instrucciones|istruzioni|instruções|instrucoes|consignes|indicaciones)\s+"
+         r"(?:précédentes|precedentes|antérieures|vorherigen|bisherigen|früheren|anteriores|previas|precedenti|"
+         r"anteriori|prévias)\b|\b(?:alle|toutes|todas|tutte)\s+(?:les\s+|las\s+|le\s+|as\s+)?(?:vorherigen|bisherigen|"
+         r"instructions|instrucciones|istruzioni|instruções)\b(?:\s+\w{1,15}){0,2}?\s+(?:ignorieren|ignorer|ignorar|"
+         r"ignorare)\b|\b(?:ignorier\w{0,3}|vergiss\w{0,3}|missachte\w{0,2})\s+(?:alle\s+)?(?:vorherigen|bisherigen|"
+         r"früheren|vorigen)\s+(?:Anweisungen|Instruktionen|Befehle)\b", 0.9),
     _cue("ignore_safety", "override",
          r"\b(?:ignore|disregard|bypass|disable|turn off|skip|circumvent|evade)\s+(?:the\s+|all\s+|any\s+|your\s+)?"
          r"(?:content|safety|moderation|ethical)\s+(?:filters?|polic(?:y|ies)|guidelines|rules|restrictions|settings|checks)",
@@ -235,7 +257,7 @@ CUES: tuple[Cue, ...] = (
          rf"(?:\s+{_W}){{0,4}}?\s*\b(?:above|before|previously|earlier|so far|told|said|given|written)\b",
          0.9, 0.3, imperative=True),
     _cue("ignore_document", "override",
-         r"\b(?:ignore|disregard)\s+(?:the|this|that|any|all)\s+(?:document|text|context|article|page|passage|content|"
+         r"\b(?:ignore|disregard|forget|skip)\s+(?:the|this|that|any|all)\s+(?:document|text|context|article|page|passage|content|"
          r"question|data|input)\b", 0.8, 0.25, imperative=True),
     _cue("new_instructions_header", "override",
          r"\b(?:new|updated|revised|real|actual|true|secret|hidden|priority|override|additional)\s+(?:system\s+)?"
@@ -351,7 +373,8 @@ CUES: tuple[Cue, ...] = (
          r"behave|answer|reply|pretend)\b", 0.55),
     _cue("question_independent", "answer_override",
          r"\b(?:regardless of|no matter|irrespective of|independent(?:ly)? of|whatever)\s+(?:what\s+)?(?:the\s+|which\s+)?"
-         r"(?:question|query|prompt|input|request|user asks|you are asked|is asked)", 0.6),
+         r"(?:question|query|prompt|input|request|user asks|you are asked|is asked|(?:the )?user (?:types|says|writes|sends|"
+         r"wants|asks for))", 0.6),
     _cue("questions_about_this_document", "answer_override",
          r"\b(?:every|any|each|all)\s+(?:\w{1,30}\s+)?(?:questions?|quer(?:y|ies)|answers?|summar(?:y|ies))\s+(?:about|on|"
          r"regarding|concerning|relating to|related to|of)\s+this\s+(?:text|document|page|article|passage|subject|topic|"
@@ -483,6 +506,12 @@ CUES: tuple[Cue, ...] = (
          r"(?:has|have)\s+(?:now\s+)?(?:been\s+)?(?:changed|updated|replaced|modified|overridden|rewritten|revised)\b|"
          r"\b(?:changed|updated|replaced|modified|overridden|overrides|rewritten|revised)\s+your\s+(?:task|instructions|job|"
          r"goal|objective|mission|priorities|assignment|directives?|system prompt|programming)\b", 0.65),
+    _cue("ai_instructions_header", "model_address",
+         rf"\b{_AI}\s+(?:instructions?|directives?|notes?|rules|guidance|prompt|orders|commands|notice)\s*(?:[:\-–—]|$)", 0.8),
+    _cue("instead_of_task", "override",
+         r"\binstead of (?:answering|responding|replying|summari[sz]ing|translating|doing (?:that|this|the task)|"
+         r"(?:answering|addressing) the question)\b", 0.45, 0.2, imperative=True),
+    _cue("repeat_after_me", "output_override", r"\brepeat after me\b", 0.5, 0.2, imperative=True),
     _cue("ai_is_reading", "model_address",
          rf"\b(?:if|when|whenever|in case|while)\s+(?:an?|the|any|some)\s+(?:{_W}\s+)?{_AI}\s+(?:is|are|was|were|happens to be)\s+"
          r"(?:reading|processing|summari[sz]ing|analy[sz]ing|parsing|crawling|indexing|seeing|answering|looking at)\b|"
@@ -512,9 +541,10 @@ CUES: tuple[Cue, ...] = (
          r"\b(?:instructions?|guidance|rules|directions|directives?|prompts?|tasks?|orders|guidelines|setup|configuration)\s+"
          r"(?:that\s+)?(?:you\s+(?:were|have been|['’]ve been|had been)\s+(?:given|told|configured|provided|issued|set|"
          r"programmed|assigned|handed)|you\s+(?:got|received|were configured with)|were\s+you\s+(?:given|told|provided|"
-         r"configured|assigned))\b", 0.5),
+         r"configured|assigned))\b", 0.45),
     _cue("you_were_told", "override",
-         r"\byou\s+(?:were|have been|['’]ve been|had been)\s+(?:told|asked|instructed|configured|programmed|prompted|set up)"
+         r"\byou\s+(?:were|have been|['’]ve been|had been)\s+(?:told|asked|instructed|configured|programmed|prompted|set up|"
+         r"given)"
          r"\s+(?:before|earlier|previously|to do|with|by (?:your|the) (?:operator|developers?|user|system))\b", 0.4),
     _cue("your_usual_instructions", "override",
          r"\byour\s+(?:usual|original|current|default|standard|normal|existing|earlier|previous|prior|initial|old|"
@@ -571,7 +601,7 @@ _ANCHOR_WORDS = {
     "ai_noun": "ai$|artificial$|llms?$|language$|model|assistant|chatbot|bots?$|gpt|chatgpt|claude$|gemini$|bard$|"
                "copilot$|llama$|mistral$|agent|automated$|siri$|alexa$|summari[sz]er|crawler|scraper|ais$",
     "doc_noun": "document$|text$|page$|article$|passage$|subject$|topic$|site$|website$|question$|webpage$|email$|e$|"
-                "mail$",
+                "mail$|person$|company$|product$|post$|entry$|paragraph$|content$",
     "tell_user": "user|note|message|instruction",
     "safety": "content$|safety$|moderation$|ethical$",
     "mode": "mode$",
@@ -588,7 +618,9 @@ _ANCHOR_WORDS = {
              "until$",
     "persona_word": "persona$|identity$|role$|character$|voice$|personality$|part$",
     "like": "like$",
-    "conditional": "when$|whenever$|if$|once$|should$|in$",
+    "asker": "you|user|someone$|anyone$|somebody$|people$|reader",
+    "multilingual": "instructions$|anweisungen$|instruktionen$|instrucciones$|istruzioni$|instru$|consignes$|"
+                    "indicaciones$|vorherigen$|bisherigen$|befehle$",
 }
 _MARKUP_GROUP = "markup"  # chat tokens, <system> tags, ### headers: the unit contains "<", "[" or "#"
 _ANCHOR_OF = {
@@ -611,14 +643,15 @@ _ANCHOR_OF = {
     "answer_every_question_with": "output_verb", "questions_must_be_answered": "answer_word", "note_to_ai": "ai_noun",
     "hey_ai": "ai_noun", "if_you_are_an_ai": "you", "ai_reading_this": "ai_noun", "your_system_prompt": "your",
     "about_this_document": "doc_noun", "do_not_tell_user": "tell_user", "you_must_obey": "you",
-    "ignore_rules_given_earlier": "override_verb", "ignore_safety": "safety", "enter_mode": "mode",
+    "ignore_rules_given_earlier": "override_verb", "ignore_previous_multilingual": "multilingual", "ignore_safety": "safety", "enter_mode": "mode",
     "task_complete": "task_end", "act_on_model_output": "model_object", "question_independent": "independent",
     "questions_about_this_document": "doc_noun", "praise_output": "output_noun", "assign_score": "score",
     "ask_about_instructions": "you", "only_valid_answer": "only", "ai_must": "ai_noun", "you_will_now": "you",
     "model_object_then_act": "model_object", "assistant_boilerplate": "boilerplate", "do_not_do_task": "doc_noun",
     "you_have_been_updated": "you", "just_say": "output_verb", "you_speak_as": "you",
     "ai_vocative": "ai_noun", "ai_should_act": "ai_noun", "ai_is_reading": "ai_noun", "output_you_give": "you",
-    "you_respond": "you", "when_asked_then_act": "conditional", "ask_ai_to": "ai_noun", "your_task_changed": "your", "conversation_scope": "scope", "instructions_you_were_given": "you", "you_were_told": "you",
+    "you_respond": "you", "when_asked_then_act": "asker", "ask_ai_to": "ai_noun", "ai_instructions_header": "ai_noun", "instead_of_task": "nothing_else",
+    "repeat_after_me": "above", "your_task_changed": "your", "conversation_scope": "scope", "instructions_you_were_given": "you", "you_were_told": "you",
     "your_usual_instructions": "your", "adopt_persona": "persona_word", "you_are_named": "you", "behave_like": "like",
 }
 assert set(_ANCHOR_OF) == {c.name for c in CUES}, "every cue needs an anchor"
