@@ -222,7 +222,7 @@ def test_embedder_vouches_for_a_paraphrase_the_words_miss():
     pytest.importorskip("wordllama")
     doc = next(d.text for d in wikipedia_summaries(None) if d.title == "Montevideo")
     rows = [
-        {"document": doc, "question": "What is Montevideo?", "answer": "It is the capital and biggest town of Uruguay."},
+        {"document": doc, "question": "What is Montevideo?", "answer": "It is the capital and biggest town of the nation of Uruguay."},
         {"document": doc, "question": "What is Montevideo?", "answer": "It is a small fishing village in Chile."},
     ]
     lexical = run_step(TagSpanCoverage(), rows)

@@ -297,6 +297,7 @@ class AlignmentWeights:
     embedding: float = 0.35  # share of the embedding similarity when an embedder is given
     threshold: float = 0.45  # minimum answer support for a grounded pair (tuned: benchmarks/eval_align.py)
     fuzzy_token: float = 85.0  # a word this close (rapidfuzz ratio) to one of the sentence counts as found
+    common_word_miss: float = 0.5  # weight of a missing common word relative to a missing name/number
     outside_chunk_penalty: float = 0.85
     # share of the pair's content words the document must hold for the pair to be about it;
     # a long answer fully found in the document (strength >= strong_answer) needs no such check
@@ -321,31 +322,50 @@ def _coverage(tokens: Sequence[str], present: frozenset[str], index: DocumentInd
     return sum(index.token_weight(t) for t in tokens if t in present) / total
 
 
-def _support(tokens: Sequence[str], present: frozenset[str], index: DocumentIndex, fuzzy_cutoff: float) -> float:
-    """Weighted share of ``tokens`` found in ``present``; a missing word still counts when a word of
-    the sentence is spelled almost the same (recognised/recognized, Tchaikovsky/Tchaikowsky), never
-    a number: a whole-answer fuzzy ratio would let "an Persian singer" match "an American singer"."""
-    total = found = 0.0
+def _support(
+    tokens: Sequence[str],
+    present: frozenset[str],
+    index: DocumentIndex,
+    weights: "AlignmentWeights",
+    names: frozenset[str] = frozenset(),
+) -> float:
+    """Weighted share of the answer's ``tokens`` found in ``present`` (a sentence's tokens).
+
+    A missing word still counts when a word of the sentence is spelled almost the same
+    (recognised/recognized). A missing common word weighs ``weights.common_word_miss`` of a missing
+    name or number: "specializes in" for "engaged in" is a paraphrase, "an Iranian singer" for "an
+    American singer" is a changed fact (a whole-answer fuzzy ratio would accept both).
+    """
+    found = missing = 0.0
     for token in tokens:
         weight = index.token_weight(token)
-        total += weight
         if token in present:
             found += weight
-        elif len(token) >= 5 and not _is_number(token):
-            match = process.extractOne(token, present, scorer=fuzz.ratio, score_cutoff=fuzzy_cutoff)
+            continue
+        if len(token) >= 5 and not _is_number(token):
+            match = process.extractOne(token, present, scorer=fuzz.ratio, score_cutoff=weights.fuzzy_token)
             if match is not None:
                 found += weight * match[1] / 100.0
+                missing += weight * (1 - match[1] / 100.0)
+                continue
+        is_fact = _is_number(token) or token in names
+        missing += weight if is_fact else weight * weights.common_word_miss
+    total = found + missing
     return found / total if total else 0.0
+
+
+def _name_tokens(answer: str) -> frozenset[str]:
+    """Tokens of the answer's capitalised words (names; sentence-initial words too, to be safe)."""
+    return frozenset(normalize_tokens(" ".join(w for w in _NAME_WORD.findall(answer) if w[0].isupper())))
 
 
 _NAME_WORD = re.compile(r"\b[^\W\d_][\w'’-]*", re.UNICODE)
 
 
-def _paraphrase_only(answer: str, answer_tokens: Sequence[str], index: DocumentIndex) -> bool:
+def _paraphrase_only(names: frozenset[str], answer_tokens: Sequence[str], index: DocumentIndex) -> bool:
     """True when every answer word missing from the document is a common word: a paraphrase
     ("biggest town" for "largest city"). A missing name or number is a changed fact, which an
     embedder would happily call similar ("an Iranian singer" / "an American singer")."""
-    names = set(normalize_tokens(" ".join(w for w in _NAME_WORD.findall(answer) if w[0].isupper())))
     for token in answer_tokens:
         if token not in index.vocabulary and (_is_number(token) or token in names):
             return False
@@ -428,6 +448,7 @@ def align(
         return Alignment.failed("answer has no content words")
     answer_tokens = _answer_tokens(question_tokens, answer_all)
     question_set = list(dict.fromkeys(question_tokens))
+    names = _name_tokens(answer)
 
     # candidate sentences: those sharing a token with the question or answer (inverted index); in
     # long documents only the best few by shared token weight get the full (fuzzy) scoring
@@ -465,7 +486,7 @@ def align(
     scored: list[tuple[float, float, int]] = []  # (score, answer support, sentence index)
     for i in candidates:
         toks = index.tokens[i]
-        answer_cov = _support(answer_tokens, toks, index, weights.fuzzy_token)
+        answer_cov = _support(answer_tokens, toks, index, weights, names)
         question_cov = _coverage(question_set, toks, index) if question_set else answer_cov
         fuzzy_ratio = fuzz.partial_ratio(answer_fuzzy, index.fuzzy[i]) / 100.0 if answer_fuzzy else 0.0
         support = answer_cov
@@ -486,13 +507,13 @@ def align(
         for neighbour in (best - 1, best + 1):
             if 0 <= neighbour < len(index.sentences) and (allowed is None or not restrict_to_chunk or neighbour in allowed):
                 if missing and any(t in index.tokens[neighbour] for t in missing):
-                    combined = _support(answer_tokens, index.tokens[best] | index.tokens[neighbour], index, weights.fuzzy_token)
+                    combined = _support(answer_tokens, index.tokens[best] | index.tokens[neighbour], index, weights, names)
                     if combined > support + 0.15:
                         support = combined
                         first, last = min(first, neighbour), max(last, neighbour)
                         break
 
-    if support < weights.threshold and answer_similarity is not None and _paraphrase_only(answer, answer_tokens, index):
+    if support < weights.threshold and answer_similarity is not None and _paraphrase_only(names, answer_tokens, index):
         # a paraphrase with other common words: let the embedder vouch for the sentence it finds closest
         pool = sorted(allowed) if allowed is not None and restrict_to_chunk else range(len(index.sentences))
         closest = max(pool, key=lambda i: answer_similarity[i], default=None)

@@ -74,10 +74,6 @@ _BLOCK_TAG = re.compile(
 _CONTINUATION_ENDS = (",", "-", "–", "(", "/", "&")
 
 
-def _is_structural(line: str) -> bool:
-    return bool(_HEADING.match(line) or _LIST_MARKER.match(line) or _TABLE_ROW.match(line) or _RULE.match(line))
-
-
 def _is_whole_unit(line: str) -> bool:
     """Headings, table rows and rules are one unit each: never split inside them."""
     return bool(_HEADING.match(line) or _TABLE_ROW.match(line) or _RULE.match(line))
