@@ -233,3 +233,15 @@ def test_fuzz_plain_prose_is_untouched(text):
     assert result.text == text or types <= {"boilerplate", "mojibake"}
     if "mojibake" in types:
         assert ftfy.fix_text(text) != text
+
+
+def test_wikipedia_hatnote_lines_are_page_chrome(wiki_docs):
+    article = wiki_docs[0].text
+    page = (
+        "This article is about the country. For other uses, see Rwanda (disambiguation).\n"
+        "Not to be confused with Burundi.\n\n" + article
+    )
+    assert scrub_text(page).text.strip() == article.strip()
+    # the same words inside prose are content
+    prose = "The novel is about exile. This article is about the novel, not the 1962 film."
+    assert scrub_text(prose).text == prose

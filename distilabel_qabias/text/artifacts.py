@@ -277,6 +277,9 @@ _BOILERPLATE_LINE = (
     r"|this page was last (?:edited|modified) on\b[^\n]{0,200}"
     r"|text is available under the creative commons\b[^\n]{0,500}"
     r"|from wikipedia, the free encyclopedia"
+    r"|this article is about\b[^\n]{0,300}"  # hatnotes: page chrome, not article content
+    r"|for other uses,? see\b[^\n]{0,300}"
+    r"|not to be confused with\b[^\n]{0,300}"
     r"|(?:hidden )?categories: [^\n]{0,500}"
     r"|(?:copyright )?(?:©|\(c\)|copyright) ?\d{4}\b[^\n]{0,300}"
     r"|[^\n]{0,150}\ball rights reserved\b[^\n]{0,300}"
