@@ -68,3 +68,25 @@ def test_minilm_loads_offline_from_the_bundled_package(wiki_docs):
     v = embedder.encode([f"What is {title} known for?", f"What is {title} famous for?", "How do I bake bread?"])
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
     assert v[0] @ v[1] > 0.8 > v[0] @ v[2]
+
+
+def _encode_in_child(texts, queue):
+    queue.put(load_embedder("minilm").encode(texts).shape)
+
+
+@pytest.mark.slow
+def test_minilm_still_encodes_in_a_process_forked_after_the_parent_used_it(wiki_docs):
+    """distilabel forks its step workers; torch's thread pool must not deadlock them."""
+    import multiprocessing
+
+    load_embedder("minilm").encode([d.text for d in wiki_docs[:32]])
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    texts = [s.text for d in wiki_docs[32:40] for s in split_sentences(d.text)]
+    child = context.Process(target=_encode_in_child, args=(texts, queue))
+    child.start()
+    child.join(120)
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+    assert not hung and queue.get(timeout=5) == (len(texts), 384)

