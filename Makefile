@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(PY) pipelines/demo.py
 
+# The pipeline tests run in a process of their own: llama.cpp loads the libgomp that torch already
+# loaded, and OpenMP's thread pool does not survive the fork distilabel starts its workers with.
 test: setup
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/test_pipelines.py
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_pipelines.py
 
 bench: setup
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done
