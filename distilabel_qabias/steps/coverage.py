@@ -40,7 +40,7 @@ class TagSpanCoverage(Step):
             ("minilm", "wordllama", "tokenlearn", a sentence-transformers id or path); `None` (default)
             aligns lexically only, which is the fast path.
 
-    Runtime Parameters:
+    Runtime parameters:
         - `threshold`: minimum share of the answer's content the evidence must hold for a grounded row.
         - `restrict_to_chunk`: only align within the chunk shown to the generator.
         - `drop_ungrounded`: remove ungrounded rows instead of only flagging them (default: keep all).

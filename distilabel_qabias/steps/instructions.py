@@ -58,7 +58,7 @@ class FilterInstructionSpans(Step):
         classifier: optional import path `"package.module:function"` of a callable
             `list[str] -> list[float]` combined with the rules. Defaults to `None` (rules only).
 
-    Runtime Parameters:
+    Runtime parameters:
         - `threshold`: a passage scoring at least this is instruction-like. Defaults to `0.5`.
         - `max_instruction_fraction`: the row is flagged when at least this share of the
             document's non-space characters is instruction-like. Defaults to `0.5`.

@@ -41,7 +41,7 @@ class ScrubArtifacts(Step):
             answers: they are flagged when dominated by artifacts or asking about markup.
             Defaults to `["question", "answer"]`.
 
-    Runtime Parameters:
+    Runtime parameters:
         - `max_artifact_share`: a question or answer whose artifacts cover more than this share of
             its characters is dominated by artifacts and flags the row. Defaults to `0.5`.
         - `drop_rows`: remove flagged rows instead of only flagging them. Defaults to `False`.

@@ -40,7 +40,7 @@ class SampleTargetSpans(Step):
         min_chars: shortest eligible sentence, in characters.
         min_words: fewest words an eligible sentence has.
 
-    Runtime Parameters:
+    Runtime parameters:
         - `num_targets`: target sentences per document.
         - `seed`: seed of the draw within each stratum.
         - `skip_duplicate_documents`: emit a tagged row instead of targets for a document already seen.
