@@ -56,6 +56,23 @@ CONVERGENCE_REASON = "qabias_convergence_reason"
 KEEP = "qabias_keep"
 
 
+# Reasons a cell cannot be processed as text (values of the *_reason columns and artifact types).
+REASON_MISSING = "missing"
+REASON_NOT_TEXT = "not_text"
+REASON_EMPTY = "empty"
+
+
+def invalid_text_reason(value: Any) -> str | None:
+    """Why ``value`` cannot be used as text: ``missing`` (None), ``not_text``, ``empty`` (blank), else None."""
+    if value is None:
+        return REASON_MISSING
+    if not isinstance(value, str):
+        return REASON_NOT_TEXT
+    if not value.strip():
+        return REASON_EMPTY
+    return None
+
+
 def keep_flag(name: str) -> str:
     """distilabel-style keep flag name, e.g. ``keep_flag("grounding")`` -> ``keep_row_after_grounding_filtering``."""
     return f"{KEEP_FLAG_PREFIX}{name}{KEEP_FLAG_SUFFIX}"

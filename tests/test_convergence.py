@@ -8,7 +8,6 @@ from distilabel_qabias.convergence.cluster import deduplicate, similar_pairs
 from distilabel_qabias.convergence.embedders import Embedder, load_embedder
 from distilabel_qabias.convergence.normalize import (
     fact_signature,
-    invalid_reason,
     normalize_question,
     signature_conflict,
 )
@@ -31,11 +30,11 @@ def test_normalisation_ignores_case_spacing_and_punctuation(wiki_docs):
 
 
 def test_invalid_values_have_reasons():
-    assert invalid_reason(None) == "missing"
-    assert invalid_reason(42) == "not_text"
-    assert invalid_reason(b"What?") == "not_text"
-    assert invalid_reason(" \n\t") == "empty"
-    assert invalid_reason("What?") is None
+    assert schema.invalid_text_reason(None) == "missing"
+    assert schema.invalid_text_reason(42) == "not_text"
+    assert schema.invalid_text_reason(b"What?") == "not_text"
+    assert schema.invalid_text_reason(" \n\t") == "empty"
+    assert schema.invalid_text_reason("What?") is None
 
 
 def test_entity_guard_on_real_titles(wiki_docs):

@@ -50,7 +50,6 @@ from distilabel_qabias.convergence.normalize import (
     FactSignature,
     entities_conflict,
     fact_signature,
-    invalid_reason,
     normalize_question,
 )
 
@@ -749,7 +748,7 @@ def deduplicate(
     node_partition: list[Hashable] = []
     for row in range(n_rows):
         question = questions[row]
-        reason = invalid_reason(question)
+        reason = schema.invalid_text_reason(question)
         if reason is not None:
             row_reason[row] = reason
             continue

@@ -14,12 +14,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-# Reasons a value is not compared with anything (its row becomes its own cluster).
-REASON_MISSING = "missing"
-REASON_NOT_TEXT = "not_text"
-REASON_EMPTY = "empty"
 
 # Only the start of a very long question identifies it for the models and the entity guard.
 MAX_COMPARED_CHARS = 4096
@@ -28,17 +22,6 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 _NUMBER_WITH_SEPARATORS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _NON_WORD = re.compile(r"[^\w.]+|(?<!\d)\.|\.(?!\d)")
 _SPACES = re.compile(r"\s+")
-
-
-def invalid_reason(value: Any) -> str | None:
-    """Why ``value`` cannot be compared as a question/answer (``None`` when it is usable text)."""
-    if value is None:
-        return REASON_MISSING
-    if not isinstance(value, str):
-        return REASON_NOT_TEXT
-    if not value.strip():
-        return REASON_EMPTY
-    return None
 
 
 def normalize_question(text: str) -> str:

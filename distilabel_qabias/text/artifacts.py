@@ -933,8 +933,6 @@ def asks_about_markup(text: str) -> bool:
 
 SCRUB = "scrub"
 TAG = "tag"
-MISSING = "missing"  # row-level entry: the cell is None
-NOT_TEXT = "not_text"  # row-level entry: the cell is not a string (bytes, number, list, ...)
 DEFAULT_MAX_ARTIFACT_SHARE = 0.5
 
 
@@ -979,7 +977,7 @@ def scrub_rows(
             value = row.get(column)
             target = f"{column}{output_suffix}" if output_suffix else column
             if not isinstance(value, str):
-                entries.append({"field": column, "type": MISSING if value is None else NOT_TEXT, "start": 0, "end": 0, "removed": False})
+                entries.append({"field": column, "type": schema.invalid_text_reason(value), "start": 0, "end": 0, "removed": False})
                 row[target] = value
                 keep = False
                 continue

@@ -1246,8 +1246,6 @@ def load_classifier(path: str) -> Classifier:
 
 # ------------------------------------------------------------------------------------------------
 MOSTLY_INSTRUCTIONS = "mostly_instructions"
-MISSING = "missing"
-NOT_TEXT = "not_text"
 CLASSIFIER_ERROR = "classifier_error"
 
 
@@ -1288,7 +1286,7 @@ def filter_instruction_rows(
             spans: list[InstructionSpan] = []
             row[target] = value
             keep = False
-            reason = MISSING if value is None else NOT_TEXT
+            reason = schema.invalid_text_reason(value)
         else:
             try:
                 result = filter_instructions(
