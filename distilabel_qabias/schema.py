@@ -8,7 +8,10 @@ import them from here instead of spelling strings, and the README table is rende
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Iterable, Mapping, MutableMapping
+
+from distilabel_qabias.errors import MissingColumnsError
 
 
 @dataclass(frozen=True)
@@ -54,23 +57,56 @@ DUPLICATE_SCORE = "qabias_duplicate_score"
 CONVERGENCE_REASON = "qabias_convergence_reason"
 # --- all keep flags together ---------------------------------------------------------------
 KEEP = "qabias_keep"
+# --- cells that were not text (any step that reads a text column) ---------------------------
+NON_TEXT_CELLS = "qabias_non_text_cells"
 
 
-# Reasons a cell cannot be processed as text (values of the *_reason columns and artifact types).
-REASON_MISSING = "missing"
-REASON_NOT_TEXT = "not_text"
-REASON_EMPTY = "empty"
+class Reason(str, Enum):
+    """Stable short codes written to the ``*_reason`` columns: group by them on a pushed dataset.
+
+    Numbers and prose (scores, which document a duplicate repeats) go to the report or a detail
+    column, never into a code. Each step adds the codes it needs under its own heading.
+    """
+
+    # any text cell
+    MISSING = "missing"  # None, or the column is absent on this row
+    NOT_TEXT = "not_text"  # not a str (its value is kept in qabias_non_text_cells), or unencodable text
+    EMPTY = "empty"  # blank or whitespace only
+
+    def __str__(self) -> str:  # so f-strings and json write the code, not "Reason.MISSING"
+        return self.value
+
+
+# Kept as plain names: they are the values of the *_reason columns and artifact types.
+REASON_MISSING = Reason.MISSING.value
+REASON_NOT_TEXT = Reason.NOT_TEXT.value
+REASON_EMPTY = Reason.EMPTY.value
 
 
 def invalid_text_reason(value: Any) -> str | None:
-    """Why ``value`` cannot be used as text: ``missing`` (None), ``not_text``, ``empty`` (blank), else None."""
+    """Why ``value`` cannot be used as text, else None: the one rule every step applies.
+
+    ``missing`` (None), ``not_text`` (not a str, or a str that cannot be encoded as UTF-8, such
+    as a lone surrogate escape), ``empty`` (blank or whitespace only).
+    """
     if value is None:
         return REASON_MISSING
     if not isinstance(value, str):
         return REASON_NOT_TEXT
     if not value.strip():
         return REASON_EMPTY
+    if not is_encodable(value):
+        return REASON_NOT_TEXT
     return None
+
+
+def is_encodable(text: str) -> bool:
+    """False for text that cannot be written as UTF-8 (lone surrogates such as ``"\\ud800"``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def keep_flag(name: str) -> str:
@@ -113,43 +149,44 @@ COLUMNS: tuple[Column, ...] = (
     Column(CONVERGENCE_REASON, "str or null", "why a question was not compared (missing, not_text, empty); it is its own cluster", "DeduplicateConvergentQuestions"),
     Column(KEEP_CONVERGENCE, "bool", "false on every cluster member but the kept one", "DeduplicateConvergentQuestions"),
     Column(KEEP, "bool", "all keep_row_after_*_filtering flags present on the row, AND-ed", "every step"),
+    Column(NON_TEXT_CELLS, "str or null", "JSON object {column: original value} of cells a step needed as text that were not text; the cell itself is set to null so the dataset stays writable", "every step that reads text"),
 )
 
 COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 
 
-class MissingColumnsError(ValueError):
-    """Raised when rows lack a column a step needs; the message lists the columns that exist."""
-
-    def __init__(self, missing: Iterable[str], available: Iterable[str], where: str = "input"):
-        self.missing = sorted(set(missing))
-        self.available = sorted(set(available))
-        super().__init__(
-            f"{where}: missing column(s) {', '.join(repr(c) for c in self.missing)}; "
-            f"available columns: {', '.join(repr(c) for c in self.available) or '(none)'}"
-        )
-
-
 def require_columns(rows: Iterable[Mapping[str, Any]], columns: Iterable[str], where: str = "input") -> None:
-    """Raise :class:`MissingColumnsError` if the first row lacks any of ``columns``.
+    """Raise :class:`MissingColumnsError` if no row has one of ``columns``.
 
-    Rows of one batch share a schema, so checking the first row is enough and keeps this O(1).
+    A column present on some rows only is not an error: the rows without it are tagged
+    ``missing`` by the step (``row.get``), like a None cell.
     """
-    first = next(iter(rows), None)
-    if first is None:
+    rows = list(rows)
+    if not rows:
         return
-    missing = [c for c in columns if c not in first]
+    missing = [c for c in columns if not any(c in row for row in rows)]
     if missing:
-        raise MissingColumnsError(missing, first.keys(), where)
+        available = sorted({key for row in rows for key in row})
+        raise MissingColumnsError(missing, available, where)
+
+
+def is_keep_flag(column: str) -> bool:
+    return column.startswith(KEEP_FLAG_PREFIX) and column.endswith(KEEP_FLAG_SUFFIX)
+
+
+def combined_keep(row: Mapping[str, Any]) -> bool:
+    """The AND of every keep flag on the row (missing/None count as keep).
+
+    Anything that *reads* ``qabias_keep`` (the report, ``DropFlaggedRows``, the Hub push, the CLI
+    filter) calls this instead of trusting the stored value: after distilabel's ``CombineOutputs``
+    the stored value is whichever branch was merged last.
+    """
+    return all(value is not False for key, value in row.items() if is_keep_flag(key))
 
 
 def update_keep(row: MutableMapping[str, Any]) -> None:
-    """Recompute ``qabias_keep`` as the AND of every keep flag on the row (missing/None count as keep)."""
-    row[KEEP] = all(
-        value is not False
-        for key, value in row.items()
-        if key.startswith(KEEP_FLAG_PREFIX) and key.endswith(KEEP_FLAG_SUFFIX)
-    )
+    """Recompute ``qabias_keep`` as :func:`combined_keep` of the row."""
+    row[KEEP] = combined_keep(row)
 
 
 def columns_markdown_table() -> str:
