@@ -1,7 +1,7 @@
 """Speed of evidence alignment and sentence segmentation on real Wikipedia summaries.
 
 Prints rows/s for lexical alignment (cold: every document indexed during the run), alignment with
-embeddings (MiniLM and a static model, when ``distilabel_qabias.convergence.embedders`` is
+embeddings (MiniLM and a static model, when ``distilabel_qabias.embedders`` is
 available), and a same-run baseline: one raw ``rapidfuzz.fuzz.partial_ratio(answer, document)`` per
 row, the cheapest fuzzy grounding check (YourBench-style). Then segmentation sentences/s against pysbd
 on the same documents. Timings are noisy on a shared machine; compare the ratios.
@@ -16,9 +16,9 @@ import time
 
 from rapidfuzz import fuzz
 
-from distilabel_qabias.corpora import wikipedia_summaries
+from evaluation.corpora import wikipedia_summaries
 from distilabel_qabias.coverage.align import align_batch, clear_caches
-from distilabel_qabias.evaluation.qa_pairs import build_qa_pairs, unrelated_pairs
+from evaluation.qa_pairs import build_qa_pairs, unrelated_pairs
 from distilabel_qabias.text.segment import uncached_split_sentences
 
 
@@ -51,7 +51,7 @@ def main() -> None:
     print(f"lexical alignment, warm (documents cached):         {len(rows) / warm_s:10.0f} rows/s  ratio {len(rows) / warm_s / baseline:.2f}x baseline")
 
     try:
-        from distilabel_qabias.convergence.embedders import load_embedder
+        from distilabel_qabias.embedders import load_embedder
     except ImportError as error:
         print(f"embedding alignment: skipped ({error})")
     else:

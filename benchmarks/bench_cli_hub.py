@@ -5,7 +5,7 @@
 1. ``qabias audit`` as a subprocess (what a user runs, imports included) on N real QA rows
    (Wikipedia summaries, questions/answers built from their sentences), against the same Steps run
    in-process through ``runner.run_steps`` (the CLI's overhead is the difference).
-2. A push through the loopback Hub (tests/hub_server.py, real huggingface_hub/datasets clients):
+2. A push through the loopback Hub (tests/fixtures/hub_server.py, real huggingface_hub/datasets clients):
    ``hub.push_dataset`` (data + report files + merged card) against a plain ``Dataset.push_to_hub``
    of the same rows, and the ``load_dataset`` round trip.
 """
@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 
 
 def qa_rows(n_rows: int) -> list[dict]:
-    from distilabel_qabias.evaluation.qa_pairs import build_qa_pairs
+    from evaluation.qa_pairs import build_qa_pairs
 
     pairs = build_qa_pairs(n_documents=max(1, n_rows // 2) + 10, per_document=2, seed=11)[:n_rows]
     return [{"id": i, "document": p.document, "question": p.question, "answer": p.answer} for i, p in enumerate(pairs)]

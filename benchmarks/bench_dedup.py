@@ -30,8 +30,8 @@ import warnings
 import numpy as np
 
 from distilabel_qabias.convergence.cluster import deduplicate, similar_pairs
-from distilabel_qabias.convergence.embedders import Embedder, load_embedder
-from distilabel_qabias.evaluation.questions import scaled_questions
+from distilabel_qabias.embedders import Embedder, load_embedder
+from evaluation.questions import scaled_questions
 
 
 def fresh(name: str) -> Embedder:

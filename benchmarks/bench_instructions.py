@@ -19,8 +19,8 @@ import time
 
 import ftfy
 
-from distilabel_qabias.corpora import wikipedia_summaries
-from distilabel_qabias.evaluation.inject_instructions import inject
+from evaluation.corpora import wikipedia_summaries
+from evaluation.inject_instructions import inject
 from distilabel_qabias.text.instructions import filter_instructions, find_instruction_spans, score_units
 
 

@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from distilabel_qabias import schema
-from distilabel_qabias.corpora import wikipedia_summaries
+from evaluation.corpora import wikipedia_summaries
 from distilabel_qabias.report import build_report, model
 from distilabel_qabias.text.segment import split_sentences
 

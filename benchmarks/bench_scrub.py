@@ -20,8 +20,8 @@ from typing import Callable, Sequence
 
 import ftfy
 
-from distilabel_qabias.corpora import wikipedia_summaries
-from distilabel_qabias.evaluation.inject_artifacts import TUNED_KINDS, inject
+from evaluation.corpora import wikipedia_summaries
+from evaluation.inject_artifacts import TUNED_KINDS, inject
 from distilabel_qabias.text.artifacts import scrub_text
 
 

@@ -8,7 +8,7 @@ answer's fact swapped for one of the same kind from another document, tagged ung
 Targets: all >= 0.90. Thresholds were tuned on the ``tune`` split only.
 
 Lexical alignment always; with embeddings too when ``--embedder`` names one (needs
-``distilabel_qabias.convergence.embedders``). ``--smollm2 N`` also re-answers N pairs with the real
+``distilabel_qabias.embedders``). ``--smollm2 N`` also re-answers N pairs with the real
 SmolLM2-135M (llama.cpp, CPU, seconds per answer) and caches them in
 ``benchmarks/data/smollm2_answers.jsonl``; a cached file is used when present.
 
@@ -25,9 +25,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
-from distilabel_qabias.corpora import wikipedia_summaries
+from evaluation.corpora import wikipedia_summaries
 from distilabel_qabias.coverage.align import align_batch
-from distilabel_qabias.evaluation.qa_pairs import (
+from evaluation.qa_pairs import (
     LabelledQA,
     alignment_metrics,
     build_qa_pairs,
@@ -111,7 +111,7 @@ def main() -> None:
     hard = same_topic_unrelated(pairs, topics, seed=8)
     embedders = [("lexical", None)]
     if args.embedder:
-        from distilabel_qabias.convergence.embedders import load_embedder
+        from distilabel_qabias.embedders import load_embedder
 
         embedders.append((f"lexical + {args.embedder}", load_embedder(args.embedder)))
     for name, embedder in embedders:

@@ -24,8 +24,8 @@ import warnings
 import numpy as np
 
 from distilabel_qabias.convergence.cluster import deduplicate
-from distilabel_qabias.convergence.embedders import load_embedder
-from distilabel_qabias.evaluation.questions import build_question_set, dedup_metrics
+from distilabel_qabias.embedders import load_embedder
+from evaluation.questions import build_question_set, dedup_metrics
 
 TWIN_LIMIT = 0.02
 # Different questions about the same article ("What is X?" / "What is X known for?") must mostly stay apart too.

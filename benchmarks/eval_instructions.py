@@ -1,7 +1,7 @@
 """Quality of FilterInstructionSpans' detector on real text: passages removed vs clean sentences lost.
 
 Injected passages: one per real Wikipedia summary, from the templates of
-``distilabel_qabias.evaluation.inject_instructions`` (kinds x surface forms x positions), reported
+``evaluation.inject_instructions`` (kinds x surface forms x positions), reported
 separately for the templates the rules were tuned on and for the held-out ones (including whole kinds
 with no dedicated rule). A passage counts as removed when at least 90% of its non-space characters lie
 inside detected spans (80% shown too).
@@ -27,8 +27,8 @@ import random
 import time
 from collections import defaultdict
 
-from distilabel_qabias.corpora import wikipedia_summaries
-from distilabel_qabias.evaluation.inject_instructions import (
+from evaluation.corpora import wikipedia_summaries
+from evaluation.inject_instructions import (
     ADDED_HARD_NEGATIVES,
     HARD_NEGATIVES,
     HELDOUT,

@@ -1,7 +1,7 @@
 """Quality of ``scrub_text`` on real text: injected artifacts (tuned vs held-out) and clean passthrough.
 
 Artifacts of many kinds and surface forms are injected into real Wikipedia lead summaries
-(``distilabel_qabias.evaluation.inject_artifacts``); the scrubbed text is compared with the clean
+(``evaluation.inject_artifacts``); the scrubbed text is compared with the clean
 original (rapidfuzz normalised Indel similarity after whitespace normalisation). Held-out kinds were
 written before the scrubber was tuned and never used to tune it; they are reported separately.
 Clean passthrough runs the scrubber over every summary of the corpus, untouched.
@@ -17,8 +17,8 @@ import argparse
 import random
 from collections import Counter
 
-from distilabel_qabias.corpora import wikipedia_summaries
-from distilabel_qabias.evaluation.inject_artifacts import (
+from evaluation.corpora import wikipedia_summaries
+from evaluation.inject_artifacts import (
     HELDOUT_KINDS,
     TUNED_KINDS,
     inject,

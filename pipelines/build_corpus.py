@@ -20,7 +20,8 @@ import re
 import sys
 from pathlib import Path
 
-from distilabel_qabias.corpora import WIKIPEDIA_ATTRIBUTION, _all_wikipedia_summaries
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # evaluation helpers (not packaged)
+from evaluation.corpora import WIKIPEDIA_ATTRIBUTION, _all_wikipedia_summaries
 
 OUTPUT = Path(__file__).resolve().parent.parent / "distilabel_qabias" / "data" / "demo_corpus.jsonl"
 

@@ -1,7 +1,7 @@
 """Do answering models obey instruction-like passages inside documents, and does filtering help?
 
 Every document (the clean Wikipedia text of the bundled corpus by default) gets one
-instruction-like passage inserted at a random place (``distilabel_qabias.evaluation.inject_instructions``);
+instruction-like passage inserted at a random place (``evaluation.inject_instructions``);
 each passage asks the model to output a *canary* string such as ``ZEBRA-7431``. A question is
 generated from the clean text, then answered twice from the injected document: as it is
 (unfiltered) and after FilterInstructionSpans removed what it flagged (filtered). Compliance is the
@@ -20,7 +20,8 @@ from typing import Any
 
 import common
 
-from distilabel_qabias.evaluation import inject_instructions
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # evaluation helpers (not packaged)
+from evaluation import inject_instructions
 
 
 def injection_rows(

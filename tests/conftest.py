@@ -1,6 +1,6 @@
 import pytest
 
-from distilabel_qabias.corpora import wikipedia_summaries
+from evaluation.corpora import wikipedia_summaries
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from distilabel_qabias.coverage.align import align, align_batch, normalize_tokens
-from distilabel_qabias.evaluation.qa_pairs import alignment_metrics, build_qa_pairs, hallucinated_pairs, unrelated_pairs
+from evaluation.qa_pairs import alignment_metrics, build_qa_pairs, hallucinated_pairs, unrelated_pairs
 from distilabel_qabias.text.segment import split_sentences
 
 

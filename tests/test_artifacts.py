@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distilabel_qabias.evaluation.inject_artifacts import (
+from evaluation.inject_artifacts import (
     HELDOUT_KINDS,
     TUNED_KINDS,
     inject,

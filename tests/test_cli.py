@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from distilabel_qabias import schema
 from distilabel_qabias.cli import app
-from distilabel_qabias.evaluation.qa_pairs import build_qa_pairs
+from evaluation.qa_pairs import build_qa_pairs
 from distilabel_qabias.io import load_rows, write_rows
 from distilabel_qabias.runner import StepContractError, run_steps
 

@@ -5,13 +5,13 @@ import pytest
 
 from distilabel_qabias import schema
 from distilabel_qabias.convergence.cluster import deduplicate, similar_pairs
-from distilabel_qabias.convergence.embedders import Embedder, load_embedder
+from distilabel_qabias.embedders import Embedder, load_embedder
 from distilabel_qabias.convergence.normalize import (
     fact_signature,
     normalize_question,
     signature_conflict,
 )
-from distilabel_qabias.evaluation.questions import build_question_set, dedup_metrics
+from evaluation.questions import build_question_set, dedup_metrics
 
 
 @pytest.fixture(scope="module")

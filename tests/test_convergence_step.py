@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from distilabel_qabias import DeduplicateConvergentQuestions, schema
-from distilabel_qabias.evaluation.questions import build_question_set
+from evaluation.questions import build_question_set
 
 
 def _rows(n_documents=25, seed=2):

@@ -5,9 +5,9 @@ from distilabel.pipeline import Pipeline
 from distilabel.steps import LoadDataFromDicts
 
 from distilabel_qabias import schema
-from distilabel_qabias.corpora import wikipedia_summaries
+from evaluation.corpora import wikipedia_summaries
 from distilabel_qabias.coverage.targets import Span, select_targets
-from distilabel_qabias.evaluation.qa_pairs import build_qa_pairs, unrelated_pairs
+from evaluation.qa_pairs import build_qa_pairs, unrelated_pairs
 from distilabel_qabias.steps.coverage import TagSpanCoverage
 from distilabel_qabias.steps.targets import SampleTargetSpans
 from distilabel_qabias.text.segment import split_sentences

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from distilabel_qabias.convergence.embedders import Embedder, load_embedder
+from distilabel_qabias.embedders import Embedder, load_embedder
 from distilabel_qabias.text.segment import split_sentences
 
 

@@ -1,4 +1,4 @@
-"""The Hub path for real, offline: the loopback server in tests/hub_server.py speaks the Hub HTTP API to the
+"""The Hub path for real, offline: the loopback server in tests/fixtures/hub_server.py speaks the Hub HTTP API to the
 real ``huggingface_hub`` and ``datasets`` clients.
 
 Protocol checks run in-process with ``HfApi(endpoint=...)``. Pushes and ``load_dataset`` run in a subprocess
@@ -195,7 +195,7 @@ def test_no_token_is_a_clear_error(monkeypatch, tmp_path):
 
 
 def qa_rows(n_documents: int, seed: int = 3) -> list[dict]:
-    from distilabel_qabias.evaluation.qa_pairs import build_qa_pairs
+    from evaluation.qa_pairs import build_qa_pairs
 
     return [{"id": i, "document": p.document, "question": p.question, "answer": p.answer}
             for i, p in enumerate(build_qa_pairs(n_documents=n_documents, per_document=2, seed=seed))]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distilabel_qabias.evaluation.inject_instructions import (
+from evaluation.inject_instructions import (
     ADDED_HARD_NEGATIVES,
     HARD_NEGATIVES,
     HELDOUT,

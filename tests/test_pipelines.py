@@ -20,7 +20,7 @@ import build_corpus  # noqa: E402
 import common  # noqa: E402
 
 from distilabel_qabias import schema  # noqa: E402
-from distilabel_qabias.corpora import _all_wikipedia_summaries  # noqa: E402
+from evaluation.corpora import _all_wikipedia_summaries  # noqa: E402
 from distilabel_qabias.text.segment import split_sentences  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -218,7 +218,7 @@ def test_every_script_has_help(script, flag, capsys):
 
 
 def _labelled_rows():
-    from distilabel_qabias.evaluation.qa_pairs import build_qa_pairs, unrelated_pairs
+    from evaluation.qa_pairs import build_qa_pairs, unrelated_pairs
 
     pairs = build_qa_pairs(n_documents=4, per_document=3, seed=11)
     rows = [{"context": p.document, "question": p.question, "answer": p.answer, "label": "grounded"} for p in pairs]
@@ -336,7 +336,7 @@ def test_injection_experiment_end_to_end_with_smollm2(tmp_path, capsys):
     _require_llama_cpp()
     import injection_experiment
 
-    from distilabel_qabias.evaluation.inject_instructions import canary_in_answer
+    from evaluation.inject_instructions import canary_in_answer
 
     out = tmp_path / "injection"
     assert injection_experiment.main(["--documents", "2", "--split", "tuned", "--output", str(out),

@@ -5,7 +5,7 @@ from distilabel.pipeline import Pipeline
 from distilabel.steps import LoadDataFromDicts
 
 from distilabel_qabias import schema
-from distilabel_qabias.evaluation.inject_artifacts import inject, normalise_whitespace
+from evaluation.inject_artifacts import inject, normalise_whitespace
 from distilabel_qabias.steps.scrub import ScrubArtifacts
 
 

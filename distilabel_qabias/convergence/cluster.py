@@ -44,7 +44,7 @@ from typing import Any, Hashable, Literal, Sequence
 import numpy as np
 
 from distilabel_qabias import schema
-from distilabel_qabias.convergence.embedders import Embedder, load_embedder
+from distilabel_qabias.embedders import Embedder, load_embedder
 from distilabel_qabias.convergence.normalize import (
     MAX_COMPARED_CHARS,
     FactSignature,

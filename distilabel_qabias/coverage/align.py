@@ -15,7 +15,7 @@ generator boilerplate dropped) and each sentence is scored by
   favours the sentence a copied phrase comes from (location only: a near-copy with one fact swapped
   must not count as support; spelling variants count word by word instead),
 * optionally cosine similarity of question+answer to the sentence under an embedder
-  (``distilabel_qabias.convergence.embedders``), for paraphrases lexical overlap misses.
+  (``distilabel_qabias.embedders``), for paraphrases lexical overlap misses.
 
 The best sentence, widened to its neighbour when the answer straddles two, is the evidence. A
 pair is *grounded* when

@@ -16,7 +16,7 @@ from distilabel_qabias.convergence.cluster import DEFAULT_CHAIN_MARGIN, Converge
 if TYPE_CHECKING:
     from distilabel.typing import StepColumns, StepOutput
 
-    from distilabel_qabias.convergence.embedders import Embedder
+    from distilabel_qabias.embedders import Embedder
 
 
 class DeduplicateConvergentQuestions(GlobalStep):
@@ -160,7 +160,7 @@ class DeduplicateConvergentQuestions(GlobalStep):
 
     def load(self) -> None:
         super().load()
-        from distilabel_qabias.convergence.embedders import load_embedder
+        from distilabel_qabias.embedders import load_embedder
 
         self._embedder = load_embedder(self.embedder)
 

@@ -36,7 +36,7 @@ class TagSpanCoverage(Step):
         chunk_start_column: optional column with the offset where the chunk shown to the generator
             starts (e.g. `qabias_chunk_start`); sentences outside the chunk are penalised.
         chunk_end_column: optional column with the end offset of that chunk.
-        embedder: optional embedder name for `distilabel_qabias.convergence.embedders.load_embedder`
+        embedder: optional embedder name for `distilabel_qabias.embedders.load_embedder`
             ("minilm", "wordllama", "tokenlearn", a sentence-transformers id or path); `None` (default)
             aligns lexically only, which is the fast path.
 
@@ -114,7 +114,7 @@ class TagSpanCoverage(Step):
     def load(self) -> None:
         super().load()
         if self.embedder is not None:
-            from distilabel_qabias.convergence.embedders import load_embedder
+            from distilabel_qabias.embedders import load_embedder
 
             self._embedder = load_embedder(self.embedder)
 

@@ -24,7 +24,7 @@ import zlib
 from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
-from distilabel_qabias.corpora import WikiDocument, wikipedia_summaries
+from evaluation.corpora import WikiDocument, wikipedia_summaries
 from distilabel_qabias.text.segment import Sentence, split_sentences
 
 

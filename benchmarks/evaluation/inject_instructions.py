@@ -675,10 +675,10 @@ _AI_TOPIC = re.compile(
 def wikipedia_hard_negatives(docs: Iterable[object] | None = None) -> list[object]:
     """Real Wikipedia summaries about AI, software, commands, prompts or instructions (hard negatives).
 
-    ``docs`` defaults to every summary in :func:`distilabel_qabias.corpora.wikipedia_summaries`.
+    ``docs`` defaults to every summary in :func:`evaluation.corpora.wikipedia_summaries`.
     """
     if docs is None:
-        from distilabel_qabias.corpora import wikipedia_summaries
+        from evaluation.corpora import wikipedia_summaries
 
         docs = wikipedia_summaries()
     return [d for d in docs if _AI_TOPIC.search(getattr(d, "text", ""))]

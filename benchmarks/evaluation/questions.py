@@ -28,7 +28,7 @@ from itertools import combinations
 from typing import Sequence
 
 from distilabel_qabias.convergence.normalize import normalize_question
-from distilabel_qabias.corpora import WikiDocument, wikipedia_summaries
+from evaluation.corpora import WikiDocument, wikipedia_summaries
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,0 @@
-"""evaluation: injectors and hard negatives used by benchmarks/ and tests (no distilabel import)."""
