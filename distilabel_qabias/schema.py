@@ -30,6 +30,7 @@ KEEP_FLAG_SUFFIX = "_filtering"
 ARTIFACTS = "qabias_artifacts"
 INSTRUCTION_SPANS = "qabias_instruction_spans"
 INSTRUCTION_REASON = "qabias_instruction_reason"
+INSTRUCTION_DETAIL = "qabias_instruction_detail"
 # --- fixed targets (SampleTargetSpans) ------------------------------------------------------
 TARGET_TEXT = "target_text"
 TARGET_START = "qabias_target_start"
@@ -72,6 +73,9 @@ class Reason(str, Enum):
     MISSING = "missing"  # None, or the column is absent on this row
     NOT_TEXT = "not_text"  # not a str (its value is kept in qabias_non_text_cells), or unencodable text
     EMPTY = "empty"  # blank or whitespace only
+    # FilterInstructionSpans
+    MOSTLY_INSTRUCTIONS = "mostly_instructions"  # at least max_instruction_fraction of the document is instruction-like
+    CLASSIFIER_ERROR = "classifier_error"  # the user classifier raised; rules and learned detector only (detail column)
 
     def __str__(self) -> str:  # so f-strings and json write the code, not "Reason.MISSING"
         return self.value
@@ -122,8 +126,9 @@ KEEP_CONVERGENCE = keep_flag("convergence")
 COLUMNS: tuple[Column, ...] = (
     Column(ARTIFACTS, "list of {field, type, start, end, removed}", "artifacts found in each scrubbed field; offsets index the field's original text; removed is true in scrub mode", "ScrubArtifacts"),
     Column(KEEP_ARTIFACT, "bool", "false when a question or answer is dominated by artifacts or asks about markup rather than content", "ScrubArtifacts"),
-    Column(INSTRUCTION_SPANS, "list of {start, end, score, kind}", "passages addressed to a model rather than a reader; offsets index the original document", "FilterInstructionSpans"),
-    Column(INSTRUCTION_REASON, "str or null", "why the row is flagged: mostly_instructions, missing, not_text or classifier_error: ... (null otherwise)", "FilterInstructionSpans"),
+    Column(INSTRUCTION_SPANS, "list of {start, end, score, kind, detector}", "passages addressed to a model rather than a reader; offsets index the original document; detector is rules, learned or classifier", "FilterInstructionSpans"),
+    Column(INSTRUCTION_REASON, "str or null", "a code: mostly_instructions, missing, not_text, empty or classifier_error (null otherwise)", "FilterInstructionSpans"),
+    Column(INSTRUCTION_DETAIL, "str or null", "the user classifier's error message when the reason is classifier_error (null otherwise)", "FilterInstructionSpans"),
     Column(KEEP_INSTRUCTION, "bool", "false when the document is mostly instruction-like text, or missing / not text", "FilterInstructionSpans"),
     Column(TARGET_TEXT, "str", "the fixed target sentence a question must be answered by", "SampleTargetSpans"),
     Column(TARGET_START, "int", "character offset of the target sentence in the document", "SampleTargetSpans"),

@@ -516,13 +516,33 @@ def inject(
     if template is None:
         template = rng.choice(templates(split))
     passage, surface, canary = render_passage(template, rng, surface)
+    return inject_passage(clean, passage, rng, position=position, structured=template.structured,
+                          template_id=template.id, kind=template.kind, split=template.split, surface=surface,
+                          canary=canary)
+
+
+def inject_passage(
+    clean: str,
+    passage: str,
+    rng: random.Random,
+    *,
+    position: str | None = None,
+    structured: bool | None = None,
+    template_id: str = "",
+    kind: str = "",
+    split: str = "",
+    surface: str = "plain",
+    canary: str | None = None,
+) -> Injection:
+    """Insert ``passage`` (e.g. a real attack text) into ``clean``; multi-line passages are placed as lines."""
+    structured = "\n" in passage if structured is None else structured
     position = position or rng.choice(POSITIONS)
-    if template.structured and position == "mid_sentence":
+    if structured and position == "mid_sentence":
         position = "sentence"  # chat-template blocks are line-structured; mid-sentence placement is unrealistic
     at, before, after = _insertion_point(clean, position, rng)
-    if template.structured and before == " ":
+    if structured and before == " ":
         before = "\n"
-    if template.structured and position != "end":
+    if structured and position != "end":
         after = "\n"
     inserted = before + passage + after
     text = clean[:at] + inserted + clean[at:]
@@ -534,9 +554,9 @@ def inject(
         clean_text=clean,
         insert_at=at,
         shift=len(inserted),
-        template_id=template.id,
-        kind=template.kind,
-        split=template.split,
+        template_id=template_id,
+        kind=kind,
+        split=split,
         surface=surface,
         position=position,
         canary=canary,

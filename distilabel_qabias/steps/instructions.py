@@ -1,16 +1,17 @@
 """`FilterInstructionSpans`: remove (or mask, or tag) passages of a document that address a model."""
 
-from typing import TYPE_CHECKING, Callable, List, Literal, Optional
+from typing import TYPE_CHECKING, Callable, Literal, Optional
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import Step, StepInput
 from pydantic import Field, PrivateAttr
 
 from distilabel_qabias import schema
+from distilabel_qabias.steps.base import Row, set_aside_non_text, set_keep, text_cell
 from distilabel_qabias.text.instructions import (
     DEFAULT_PLACEHOLDER,
     DEFAULT_THRESHOLD,
-    filter_instruction_rows,
+    filter_instructions,
     load_classifier,
 )
 
@@ -22,7 +23,10 @@ class FilterInstructionSpans(Step):
     """Removes passages of a document that address a language model rather than a reader.
 
     Run it on documents before the answering Task: answering models obey instruction-like text
-    inside the documents they are given. Detected (offline, rule-based, linear time): "ignore
+    inside the documents they are given. Two detectors run offline in linear time: rules and a
+    learned detector shipped with the package (a logistic regression over word and shape features,
+    trained on public jailbreak and injection collections; it extends a passage the rules found over
+    its other sentences). The rules find "ignore
     previous instructions" and its variants, spoofed chat/role tokens (`<|im_start|>system`,
     `[INST]`, `<<SYS>>`, `### Instruction:`, `<system>`, "System:" / "Assistant:" turns), refusal
     templates ("As an AI language model, I cannot ..."), output-format or language overrides
@@ -31,8 +35,9 @@ class FilterInstructionSpans(Step):
     question is ...", and text addressed to an AI ("If you are a language model, ...", "Dear chatbot,
     please ...", "language models reading this should ...", "when you are asked about this company,
     always ...", "the guidance you were given no longer applies", "for the rest of this chat ...").
-    Held-out wording is caught less often than the wording the rules were developed with (see
-    `benchmarks/eval_instructions.py`: about 70-80% against 98% of passages removed). Each
+    Held-out wording and public attack collections never tuned on are caught less often than the
+    wording the rules were developed with (see `benchmarks/eval_instructions.py` and the README
+    "Measured" section). Each
     span covers the whole passage (several sentences, a chat block, its brackets or comment
     markers), not just the trigger phrase. Ordinary imperative prose (recipes, manuals, legal
     text, quoted speech) and encyclopedic text about AI or prompts is left alone
@@ -40,11 +45,13 @@ class FilterInstructionSpans(Step):
 
     A user classifier can score the candidate passages too: `classifier="package.module:function"`
     names a callable `function(list[str]) -> list[float]` (scores in [0, 1]), imported in `load()`;
-    a passage's score is then the higher of the rule score and the classifier score. If it raises on
-    a document, that document is scored by the rules alone and the reason column says so.
+    a passage's score is then the highest of the detectors' scores. If it raises on a document, that
+    document is scored without it, the reason column says `classifier_error` and the detail column
+    holds the error.
 
-    Missing (`None`) or non-string documents are tagged (`qabias_instruction_reason` "missing" /
-    "not_text") and flagged, never an error.
+    Missing (`None`), non-string or blank documents are tagged (`qabias_instruction_reason`
+    "missing" / "not_text" / "empty") and flagged, never an error. Flagged rows stay in the
+    dataset; add `DropFlaggedRows` to remove them.
 
     Attributes:
         document_column: the column holding the document. Defaults to `"document"`.
@@ -56,31 +63,38 @@ class FilterInstructionSpans(Step):
         placeholder: the text a span is replaced with in `"mask"` mode. Defaults to
             `"[instruction removed]"`.
         classifier: optional import path `"package.module:function"` of a callable
-            `list[str] -> list[float]` combined with the rules. Defaults to `None` (rules only).
+            `list[str] -> list[float]` combined with the detectors. Defaults to `None`.
+        learned: use the learned detector shipped with the package beside the rules. Defaults to `True`.
+        threshold: runtime parameter, see below.
+        max_instruction_fraction: runtime parameter, see below.
 
     Runtime parameters:
         - `threshold`: a passage scoring at least this is instruction-like. Defaults to `0.5`.
         - `max_instruction_fraction`: the row is flagged when at least this share of the
             document's non-space characters is instruction-like. Defaults to `0.5`.
-        - `drop_rows`: remove flagged rows instead of only flagging them. Defaults to `False`.
 
     Input columns:
         - dynamic (determined by `document_column` attribute): the document (`str`).
 
     Output columns:
         - dynamic (determined by `output_column`, else `document_column`): the filtered document (`str`).
-        - qabias_instruction_spans (`List[Dict]`): `{start, end, score, kind}` per instruction-like
-            passage; offsets index the document as this step received it; `kind` is one of
-            override, role_token, refusal, output_override, persona, prompt_leak, answer_override,
-            model_address, classifier.
-        - qabias_instruction_reason (`Optional[str]`): mostly_instructions, missing, not_text or
-            classifier_error; `None` otherwise.
+        - qabias_instruction_spans (`List[Dict]`): `{start, end, score, kind, detector}` per
+            instruction-like passage; offsets index the document as this step received it; `kind`
+            is one of override, role_token, refusal, output_override, persona, prompt_leak,
+            answer_override, model_address, learned, classifier; `detector` (rules, learned or
+            classifier) says which detector gave the passage its score.
+        - qabias_instruction_reason (`Optional[str]`): mostly_instructions, missing, not_text, empty
+            or classifier_error; `None` otherwise.
+        - qabias_instruction_detail (`Optional[str]`): the classifier's error for classifier_error.
         - keep_row_after_instruction_filtering (`bool`): false when the document is mostly
             instruction-like, missing or not text.
         - qabias_keep (`bool`): all keep flags on the row, AND-ed.
 
     Categories:
         - filtering
+
+    References:
+        - [Self-Study Reconsidered](https://arxiv.org/abs/2606.32002)
 
     Examples:
 
@@ -115,6 +129,7 @@ class FilterInstructionSpans(Step):
     mode: Literal["remove", "mask", "tag"] = "remove"
     placeholder: str = DEFAULT_PLACEHOLDER
     classifier: Optional[str] = None
+    learned: bool = True
 
     threshold: RuntimeParameter[float] = Field(
         default=DEFAULT_THRESHOLD, description="A passage scoring at least this is instruction-like (0..1)."
@@ -123,7 +138,6 @@ class FilterInstructionSpans(Step):
         default=0.5,
         description="Flag the row when at least this share of the document's non-space characters is instruction-like.",
     )
-    drop_rows: RuntimeParameter[bool] = Field(default=False, description="Remove flagged rows instead of only flagging them.")
 
     _classifier: Optional[Callable] = PrivateAttr(default=None)
 
@@ -144,18 +158,39 @@ class FilterInstructionSpans(Step):
     @property
     def outputs(self) -> "StepColumns":
         filtered = [self.output_column] if self.output_column else []
-        return [*filtered, schema.INSTRUCTION_SPANS, schema.INSTRUCTION_REASON, schema.KEEP_INSTRUCTION, schema.KEEP]
+        return [*filtered, schema.INSTRUCTION_SPANS, schema.INSTRUCTION_REASON, schema.INSTRUCTION_DETAIL,
+                schema.KEEP_INSTRUCTION, schema.KEEP]
 
     def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
         schema.require_columns(inputs, [self.document_column], self.name)
-        yield filter_instruction_rows(
-            inputs,
-            column=self.document_column,
-            output_column=self.output_column,
-            mode=self.mode,
-            placeholder=self.placeholder,
-            threshold=self.threshold,
-            max_instruction_fraction=self.max_instruction_fraction,
-            classifier=self._classifier,
-            drop_rows=self.drop_rows,
-        )
+        set_aside_non_text(inputs, [self.document_column])
+        for row in inputs:
+            self._filter_row(row)
+        yield inputs
+
+    def _filter_row(self, row: Row) -> None:
+        text, reason = text_cell(row, self.document_column)
+        target = self.output_column or self.document_column
+        detail = None
+        spans = []
+        keep = False
+        if text is None:
+            row[target] = row.get(self.document_column)
+        else:
+            options = dict(mode=self.mode, placeholder=self.placeholder, threshold=self.threshold,
+                           max_instruction_fraction=self.max_instruction_fraction, learned=self.learned)
+            try:
+                result = filter_instructions(text, classifier=self._classifier, **options)
+            except Exception as error:  # a user classifier's bug must not void the batch
+                if self._classifier is None:
+                    raise
+                reason, detail = schema.Reason.CLASSIFIER_ERROR.value, f"{type(error).__name__}: {error}"[:300]
+                result = filter_instructions(text, **options)
+            spans, keep = result.spans, result.keep
+            row[target] = result.text
+            if not keep:
+                reason = schema.Reason.MOSTLY_INSTRUCTIONS.value
+        row[schema.INSTRUCTION_SPANS] = [span.to_dict() for span in spans]
+        row[schema.INSTRUCTION_REASON] = reason
+        row[schema.INSTRUCTION_DETAIL] = detail
+        set_keep(row, schema.KEEP_INSTRUCTION, keep)

