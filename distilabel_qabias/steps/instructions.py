@@ -64,7 +64,10 @@ class FilterInstructionSpans(Step):
             `"[instruction removed]"`.
         classifier: optional import path `"package.module:function"` of a callable
             `list[str] -> list[float]` combined with the detectors. Defaults to `None`.
-        learned: use the learned detector shipped with the package beside the rules. Defaults to `True`.
+        learned: how the learned detector shipped with the package is used: `"extend"` (default) grows
+            passages the rules found over their other sentences, `"start"` also lets it flag passages on
+            its own (more attacks removed, more clean imperative prose lost; README "Measured"),
+            `"off"` uses the rules alone.
         threshold: runtime parameter, see below.
         max_instruction_fraction: runtime parameter, see below.
 
@@ -129,7 +132,7 @@ class FilterInstructionSpans(Step):
     mode: Literal["remove", "mask", "tag"] = "remove"
     placeholder: str = DEFAULT_PLACEHOLDER
     classifier: Optional[str] = None
-    learned: bool = True
+    learned: Literal["extend", "start", "off"] = "extend"
 
     threshold: RuntimeParameter[float] = Field(
         default=DEFAULT_THRESHOLD, description="A passage scoring at least this is instruction-like (0..1)."
@@ -178,7 +181,8 @@ class FilterInstructionSpans(Step):
             row[target] = row.get(self.document_column)
         else:
             options = dict(mode=self.mode, placeholder=self.placeholder, threshold=self.threshold,
-                           max_instruction_fraction=self.max_instruction_fraction, learned=self.learned)
+                           max_instruction_fraction=self.max_instruction_fraction,
+                           learned=self.learned != "off", learned_starts=self.learned == "start")
             try:
                 result = filter_instructions(text, classifier=self._classifier, **options)
             except Exception as error:  # a user classifier's bug must not void the batch

@@ -76,11 +76,13 @@ def filter_instructions(
     max_instruction_fraction: float = 0.5,
     classifier: Classifier | None = None,
     learned: Classifier | None | bool = True,
+    learned_starts: bool = False,
 ) -> InstructionFilterResult:
     """Find instruction-like spans and remove/mask them; ``keep`` is false when at least
     ``max_instruction_fraction`` of the document's non-space characters are instruction-like.
-    ``classifier`` and ``learned`` as in :func:`find_instruction_spans`."""
-    spans = find_instruction_spans(text, threshold=threshold, classifier=classifier, learned=learned)
+    ``classifier``, ``learned`` and ``learned_starts`` as in :func:`find_instruction_spans`."""
+    spans = find_instruction_spans(text, threshold=threshold, classifier=classifier, learned=learned,
+                                   learned_starts=learned_starts)
     fraction = instruction_fraction(text, spans)
     return InstructionFilterResult(
         text=apply_spans(text, spans, mode, placeholder),

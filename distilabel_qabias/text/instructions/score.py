@@ -135,12 +135,18 @@ def _cues_to_run(text: str, units: list[Unit], prefilter: bool):
 
 
 def score_units(
-    text: str, classifier: Classifier | None = None, *, learned: Classifier | None = None, prefilter: bool = True
+    text: str,
+    classifier: Classifier | None = None,
+    *,
+    learned: Classifier | None = None,
+    learned_starts: bool = False,
+    prefilter: bool = True,
 ) -> list[ScoredUnit]:
     """Score every unit of ``text``: the rules, and the ``learned`` detector and user ``classifier`` if given.
 
     A unit's score is the highest of the three; ``detector`` says which one gave it. ``prefilter=False``
-    scans every unit with every cue (same rule scores, slower; used to check the prefilter).
+    scans every unit with every cue (same rule scores, slower; used to check the prefilter). The learned score
+    stays below the default threshold (it only extends passages) unless ``learned_starts``.
     """
     units = split_units(text)
     if not units:
@@ -180,7 +186,8 @@ def score_units(
     classifier_scores = _run_classifier(classifier, text, units) if classifier is not None else None
     learned_scores = None
     if learned is not None:
-        learned_scores = [min(score, LEARNED_CAP) for score in _stands_out(_run_classifier(learned, text, units))]
+        cap = 1.0 if learned_starts else LEARNED_CAP
+        learned_scores = [min(score, cap) for score in _stands_out(_run_classifier(learned, text, units))]
     goes_on = _hosts_going_on(text, units, found)
 
     scored = []

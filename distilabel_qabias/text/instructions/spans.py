@@ -42,6 +42,7 @@ def find_instruction_spans(
     extend_threshold: float | None = None,
     classifier: Classifier | None = None,
     learned: Classifier | None | bool = True,
+    learned_starts: bool = False,
 ) -> list[InstructionSpan]:
     """Return the instruction-like passages of ``text`` as spans of the original text, in order.
 
@@ -49,7 +50,9 @@ def find_instruction_spans(
     ``threshold / 2``): neighbouring units scoring at least this join the passage. ``classifier``: optional
     ``callable(list[str]) -> list[float]`` scoring every unit; the higher of rule and classifier score counts.
     ``learned``: ``True`` (default) adds the detector shipped with the package (``learned.default_detector``),
-    ``False``/``None`` uses the rules alone, a callable replaces it.
+    ``False``/``None`` uses the rules alone, a callable replaces it. By default the learned detector only extends
+    a passage the rules found; ``learned_starts=True`` lets it start one (more attacks found, more clean
+    imperative prose lost: README "Measured").
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
@@ -58,7 +61,7 @@ def find_instruction_spans(
     extend_threshold = threshold / 2 if extend_threshold is None else extend_threshold
     if learned is True:
         learned = default_detector()
-    scored = score_units(text, classifier, learned=learned or None)
+    scored = score_units(text, classifier, learned=learned or None, learned_starts=learned_starts)
     if not scored:
         return []
     flagged = [s.score >= threshold and s.score > 0 for s in scored]
