@@ -12,13 +12,8 @@ from evaluation.inject_artifacts import (
     normalise_whitespace,
     score_kind,
 )
-from distilabel_qabias.text.artifacts import (
-    ARTIFACT_TYPES,
-    apply_artifacts,
-    asks_about_markup,
-    find_artifacts,
-    scrub_text,
-)
+from distilabel_qabias.text.artifacts import ARTIFACT_TYPES, apply_artifacts, find_artifacts, scrub_text
+from distilabel_qabias.text.markup_questions import asks_about_markup
 
 
 def scrubbed(text: str) -> str:
@@ -245,3 +240,24 @@ def test_wikipedia_hatnote_lines_are_page_chrome(wiki_docs):
     # the same words inside prose are content
     prose = "The novel is about exile. This article is about the novel, not the 1962 film."
     assert scrub_text(prose).text == prose
+
+
+@pytest.mark.parametrize(
+    "text, once",
+    [
+        ("<\u200bb>bold</b>", "bold"),  # the zero-width space is removed before the tag is recognised
+        ("\x01\x02\x1b[31mANSI", "ANSI"),  # controls next to a terminal escape
+        ("<<b>b>bold</b>", "bold"),  # removing a tag rebuilds one
+        ("&amp;lt;br&amp;gt;", ""),  # double-escaped markup
+    ],
+)
+def test_one_pass_leaves_no_residue(text, once):
+    assert scrub_text(text).text == once
+    assert scrub_text(once).text == once
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(MARKUP_ALPHABET, max_size=80).map("".join) | st.text(max_size=200))
+def test_fuzz_scrubbing_is_idempotent(text):
+    once = scrub_text(text).text
+    assert scrub_text(once).text == once

@@ -5,6 +5,7 @@ from distilabel.pipeline import Pipeline
 from distilabel.steps import LoadDataFromDicts
 
 from distilabel_qabias import schema
+from distilabel_qabias.errors import QABiasError
 from evaluation.inject_artifacts import inject, normalise_whitespace
 from distilabel_qabias.steps.scrub import ScrubArtifacts
 
@@ -26,7 +27,7 @@ def dirty_rows(wiki_docs):
 TYPE_OF_KIND = {"html_inline": "html_tag", "wiki_citation": "wiki_citation", "boilerplate_footer": "boilerplate"}
 
 
-def test_scrub_mode_rewrites_in_place_and_offsets_index_the_original(dirty_rows):
+def test_remove_mode_rewrites_in_place_and_offsets_index_the_original(dirty_rows):
     out = run_step(ScrubArtifacts(), dirty_rows)
     assert [r["id"] for r in out] == list(range(len(dirty_rows)))
     for row, original in zip(out, dirty_rows):
@@ -50,8 +51,8 @@ def test_tag_mode_records_without_rewriting(dirty_rows):
         assert row[schema.ARTIFACTS] and not any(e["removed"] for e in row[schema.ARTIFACTS])
 
 
-def test_output_suffix_keeps_the_original_column(dirty_rows):
-    step = ScrubArtifacts(output_suffix="_scrubbed")
+def test_output_columns_keep_the_original_column(dirty_rows):
+    step = ScrubArtifacts(output_columns={"document": "document_scrubbed"})
     assert "document_scrubbed" in step.outputs
     out = run_step(step, dirty_rows[:3])
     for row, original in zip(out, dirty_rows):
@@ -70,19 +71,55 @@ def test_questions_about_markup_and_dominated_fields_are_flagged(wiki_docs):
     out = run_step(ScrubArtifacts(columns=["question", "answer"], mode="tag"), rows)
     assert [r[schema.KEEP_ARTIFACT] for r in out] == [False, False, True, False]
     assert [r[schema.KEEP] for r in out] == [False, False, True, False]
-    kept = run_step(ScrubArtifacts(columns=["question", "answer"], drop_rows=True), rows)
-    assert [r["question"] for r in kept] == [rows[2]["question"]]
 
 
 def test_bad_cells_are_tagged_not_raised(wiki_docs):
-    rows = [{"document": None}, {"document": b"\x00\xff binary"}, {"document": 42}, {"document": ""},
-            {"document": "\x00\x01\ufffd" + wiki_docs[1].text}]
+    rows = [{"document": None}, {"document": b"\x00\xff binary"}, {"document": 42}, {"document": ""}, {"document": " \n\t"},
+            {"document": "\x00\x01" + wiki_docs[1].text}]
     out = run_step(ScrubArtifacts(), rows)
-    assert len(out) == 5
-    assert [r[schema.ARTIFACTS][0]["type"] for r in out[:3]] == ["missing", "not_text", "not_text"]
-    assert [r[schema.KEEP_ARTIFACT] for r in out] == [False, False, False, True, True]
-    assert out[1]["document"] == b"\x00\xff binary" and out[3]["document"] == ""
-    assert out[4]["document"] == wiki_docs[1].text
+    assert len(out) == 6
+    assert [r[schema.ARTIFACTS][0]["type"] for r in out[:5]] == ["missing", "not_text", "not_text", "empty", "empty"]
+    # one rule for unusable text: missing, not text and blank all flag the row
+    assert [r[schema.KEEP_ARTIFACT] for r in out] == [False, False, False, False, False, True]
+    assert [r[schema.KEEP] for r in out] == [False, False, False, False, False, True]
+    # non-text values are set aside as JSON so distilabel's writer never sees them
+    assert out[1]["document"] is None and "binary" in out[1][schema.NON_TEXT_CELLS]
+    assert out[2]["document"] is None and out[2][schema.NON_TEXT_CELLS] == '{"document": 42}'
+    assert out[3]["document"] == "" and out[5]["document"] == wiki_docs[1].text
+
+
+def test_lone_surrogates_are_repaired_in_remove_mode_and_set_aside_in_tag_mode(wiki_docs):
+    text = wiki_docs[3].text
+    rows = [{"document": text[:40] + "\ud800" + text[40:]}]
+    removed = run_step(ScrubArtifacts(), rows)[0]
+    # ftfy's repair: a lone surrogate becomes U+FFFD, the mark of a lost character
+    assert removed["document"] == text[:40] + "\ufffd" + text[40:] and schema.is_encodable(removed["document"])
+    assert removed[schema.KEEP_ARTIFACT] is True
+    assert [(e["type"], e["start"], e["end"]) for e in removed[schema.ARTIFACTS]] == [("mojibake", 40, 41)]
+    tagged = run_step(ScrubArtifacts(mode="tag"), rows)[0]
+    assert tagged["document"] is None and tagged[schema.ARTIFACTS][0]["type"] == "not_text"
+    assert tagged[schema.KEEP_ARTIFACT] is False and "\\ud800" in tagged[schema.NON_TEXT_CELLS]
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"mode": "scrub"}, "mode 'scrub' was renamed to 'remove'"),
+        ({"output_suffix": "_scrubbed"}, "`output_suffix` was replaced by `output_columns`"),
+        ({"drop_rows": True}, "add a `DropFlaggedRows` step"),
+    ],
+)
+def test_renamed_options_fail_with_one_line(options, message):
+    with pytest.raises(QABiasError, match=message) as error:
+        ScrubArtifacts(**options)
+    assert "\n" not in str(error.value)
+
+
+def test_scrubbing_twice_changes_nothing(dirty_rows):
+    once = run_step(ScrubArtifacts(), dirty_rows)
+    twice = run_step(ScrubArtifacts(columns=["document"], output_columns={"document": "again"}), once)
+    assert [r["again"] for r in twice] == [r["document"] for r in once]
+    assert all(not r[schema.ARTIFACTS] for r in twice)
 
 
 def test_missing_column_lists_available_columns():
