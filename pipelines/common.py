@@ -624,7 +624,7 @@ def scrub_documents_step(name: str = "scrub_documents"):
     """ScrubArtifacts cleaning the documents themselves (before generation)."""
     from distilabel_qabias import ScrubArtifacts
 
-    return ScrubArtifacts(name=name, columns=["document"], mode="scrub")
+    return ScrubArtifacts(name=name, columns=["document"], mode="remove")
 
 
 def audit_steps(
