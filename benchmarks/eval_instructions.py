@@ -17,7 +17,12 @@ Each split's first measurement (before the rules had seen it) is printed next to
 and HELDOUT5 were never used to tune the rules. The last section times the detector against
 ``ftfy.fix_text`` on the same documents in the same run (docs/s and ratio).
 
+The "public attack sources" section embeds every text of each source of ``evaluation.instruction_sources``
+between two sentences of a Wikipedia summary; the held-out sources were never used in training or tuning.
+``--learned extend`` (default), ``start`` or ``off`` picks how the learned detector is used.
+
     python benchmarks/eval_instructions.py [--documents 1000] [--seed 7] [--threshold 0.5] [--show-misses 10]
+        [--learned extend|start|off]
 """
 
 from __future__ import annotations
@@ -43,7 +48,16 @@ from evaluation.inject_instructions import (
     passage_removed_fraction,
     wikipedia_hard_negatives,
 )
-from distilabel_qabias.text.instructions import filter_instructions, find_instruction_spans
+from evaluation.inject_instructions import inject_passage
+from evaluation.instruction_sources import HELDOUT_SOURCES, TRAIN_SOURCES, attacks
+from distilabel_qabias.text.instructions import filter_instructions
+from distilabel_qabias.text.instructions import find_instruction_spans as _find_instruction_spans
+
+LEARNED = {"learned": True, "learned_starts": False}
+
+
+def find_instruction_spans(text, **kwargs):
+    return _find_instruction_spans(text, **LEARNED, **kwargs)
 
 REMOVED_AT = 0.9
 # removed@90 on 1000 documents (seed 7) when each split was first measured, before any rule had been tuned on
@@ -112,6 +126,29 @@ def clean_loss(texts: list[str], threshold: float) -> tuple[int, int, int, list[
     return sentences, lost, flagged_docs, examples
 
 
+def evaluate_sources(docs, seed: int, threshold: float) -> None:
+    print("\n== public attack sources: each text embedded between two sentences of a Wikipedia summary ==")
+    rng = random.Random(f"{seed}-sources")
+    held: list[float] = []
+    for name in (*HELDOUT_SOURCES, *TRAIN_SOURCES):
+        fractions, sentences, lost = [], 0, 0
+        for i, text in enumerate(attacks(name)):
+            doc = docs[i % len(docs)]
+            injection = inject_passage(doc.text, text, rng, position="sentence", kind=name, split=name)
+            spans = find_instruction_spans(injection.text, threshold=threshold)
+            fractions.append(passage_removed_fraction(injection, spans))
+            total, lost_here = lost_clean_sentences(doc.text, spans, injection)
+            sentences += total
+            lost += len(lost_here)
+        at90 = sum(f >= REMOVED_AT for f in fractions) / len(fractions)
+        if name in HELDOUT_SOURCES:
+            held += fractions
+        label = "held out" if name in HELDOUT_SOURCES else "trained on (in-distribution, not evidence)"
+        print(f"  {name:<28} n={len(fractions):4d}  removed@90 {at90:6.1%}  clean sentences lost "
+              f"{lost}/{sentences} ({lost / max(sentences, 1):.2%})   {label}")
+    print(f"  ALL held-out public texts    n={len(held):4d}  removed@90 {sum(f >= REMOVED_AT for f in held) / len(held):6.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=1000)
@@ -122,11 +159,15 @@ def main() -> None:
     parser.add_argument("--clean-documents", type=int, default=None,
                         help="summaries for the general clean-loss figure (default: all of them)")
     parser.add_argument("--speed-documents", type=int, default=2000)
+    parser.add_argument("--learned", choices=("extend", "start", "off"), default="extend")
     args = parser.parse_args()
+    LEARNED.update(learned=args.learned != "off", learned_starts=args.learned == "start")
 
     docs = wikipedia_summaries(args.documents, seed=args.seed, min_chars=200)
     results = {split: evaluate_split(docs, split, args.seed, args.threshold, args.show_misses)
                for split in args.splits.split(",")}
+
+    evaluate_sources(docs, args.seed, args.threshold)
 
     print("\n== summary: removed@90, first measurement -> now ==")
     for split, now in results.items():
@@ -170,10 +211,10 @@ def main() -> None:
     print("\n== keep flag (keep_row_after_instruction_filtering) ==")
     rng = random.Random(args.seed)
     injected = [inject(d.text, rng).text for d in docs]
-    dropped = sum(not filter_instructions(t, threshold=args.threshold).keep for t in injected)
+    dropped = sum(not filter_instructions(t, threshold=args.threshold, **LEARNED).keep for t in injected)
     print(f"  documents with one injected passage marked not-keep: {dropped}/{len(injected)} ({dropped / len(injected):.1%})")
     only = [instruction_only_document(rng, n_passages=rng.randint(2, 5)) for _ in range(200)]
-    dropped = sum(not filter_instructions(t, threshold=args.threshold).keep for t in only)
+    dropped = sum(not filter_instructions(t, threshold=args.threshold, **LEARNED).keep for t in only)
     print(f"  documents made only of injected passages marked not-keep: {dropped}/{len(only)} ({dropped / len(only):.1%})")
 
     print("\n== speed, same run: find_instruction_spans vs ftfy.fix_text (best of 3) ==")
