@@ -4,9 +4,13 @@ import json
 from pathlib import Path
 
 import ftfy
+from ftfy.badness import is_bad
 from ftfy.fixes import uncurl_quotes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from distilabel_qabias.text.artifacts import scrub_text
+from distilabel_qabias.text.artifacts.mojibake import _looks_bad
 
 CASES = json.loads((Path(__file__).parent / "fixtures" / "ftfy" / "test_cases.json").read_text(encoding="utf-8"))
 PASSING = [case for case in CASES if case["expect"] == "pass"]
@@ -41,3 +45,15 @@ def test_letters_next_to_a_replacement_character_are_kept():
 
 def test_entities_inside_mojibake_are_decoded_with_it():
     assert scrub_text("10Î&frac14;s").text == "10μs"
+
+
+MOJIBAKE_ALPHABET = "ab .\n-1ÃÂâ€œ™é¢£ÄÅÐÑРСВГĂ√≈‚Äœ×²àØÙ\xa0\x81\x93"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=MOJIBAKE_ALPHABET, max_size=60) | st.sampled_from([c["original"] for c in CASES]))
+def test_the_cheap_badness_gate_never_misses_what_ftfy_would_fix(text):
+    # the gate checks only the neighbourhoods of non-ASCII characters; it may say "bad" more often
+    # than ftfy, never less
+    if is_bad(text):
+        assert _looks_bad(text)

@@ -54,7 +54,6 @@ def detect_html_blocks(text: str, edits: EditSet) -> None:
         edits.add(Artifact(m.start(), close.end(), HTML_BLOCK))
 
 
-
 _HTML_TAGS = frozenset(
     """a abbr acronym address area article aside audio b base basefont bdi bdo big blink blockquote body br
     button canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt
@@ -95,7 +94,6 @@ def detect_html_tags(text: str, edits: EditSet) -> None:
         edits.add(Artifact(m.start(), m.end(), HTML_TAG))
     for m in _AUTOLINK_RE.finditer(text):  # keep the address, drop the brackets
         edits.add(Artifact(m.start(), m.start() + 1, MARKDOWN_LINK), Artifact(m.end() - 1, m.end(), MARKDOWN_LINK))
-
 
 
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")

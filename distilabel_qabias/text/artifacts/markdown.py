@@ -119,7 +119,6 @@ def detect_line_markup(text: str, edits: EditSet) -> None:
             edits.add(Artifact(m.start(), m.end(), MARKDOWN_CODE))
 
 
-
 _DELIMITER_RE = re.compile(r"\n|(?<!\\)(?:\*{1,3}|_{1,3}|~~|'{5}|'{2,3}(?!'))")
 _MAX_OPENERS_SEARCHED = 16
 

@@ -27,6 +27,11 @@ _TOKEN = r"[^ \t\n\r]*" + _HINT + r"[^ \t\n\r]*"
 _RUN_RE = re.compile(r"(?<![^ \t\n\r])" + _TOKEN + r"(?:[ \t]{1,3}" + _TOKEN + r")*(?: (?! ))?")
 
 
+# what ftfy fixes without its badness check: terminal escapes, surrogates (and C1 controls, which it
+# counts as bad anyway)
+_ALWAYS_FIXED_RE = re.compile("[\x1b\x80-\x9f\ud800-\udfff]")
+
+
 @lru_cache(maxsize=1)
 def _ftfy_config():
     import ftfy
@@ -61,6 +66,8 @@ def find_mojibake(text: str) -> list[Artifact]:
         piece = text[start:end]
         if piece.isascii() and "\x1b" not in piece:
             continue
+        if not _ALWAYS_FIXED_RE.search(piece) and not _looks_bad(piece):
+            continue  # ftfy's own gate: it decodes nothing that does not look bad
         fixed = _fix(piece)
         if is_bad(fixed):  # still broken: fix runs of suspicious tokens one by one, keep the better
             by_runs = _RUN_RE.sub(lambda m: _fix(m.group()), piece)
@@ -69,6 +76,29 @@ def find_mojibake(text: str) -> list[Artifact]:
         if fixed != piece:
             edits += _diff(text, start, piece, fixed)
     return edits
+
+
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+_BADNESS_REACH = 6  # every pattern of ftfy's badness check holds a non-ASCII character within 6 of its ends
+
+
+def _looks_bad(line: str) -> bool:
+    """``ftfy.badness.is_bad(line)``, checked on the neighbourhoods of non-ASCII characters only.
+
+    Every pattern ftfy counts as bad is at most 7 characters long and holds a non-ASCII character,
+    so it lies inside one neighbourhood; joining them with NUL can only add matches (an extra
+    ftfy call that changes nothing), never lose one.
+    """
+    from ftfy.badness import is_bad
+
+    spans: list[list[int]] = []
+    for m in _NON_ASCII_RE.finditer(line):
+        start, end = max(0, m.start() - _BADNESS_REACH), m.end() + _BADNESS_REACH
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    return is_bad("\x00".join(line[start:end] for start, end in spans))
 
 
 def _fix(piece: str) -> str:

@@ -48,10 +48,54 @@ def find_markup(text: str) -> list[Artifact]:
     return run_detectors(text, _MARKUP_DETECTORS)
 
 
-_STAGES: tuple[Callable[[str], list[Artifact]], ...] = (find_mojibake, find_invisible, find_markup)
+# Decoding and invisible characters are decided line by line, from the line alone: a later round
+# skips the lines either stage already found clean. Markup can span lines and always runs.
+_LINE_STAGES: tuple[Callable[[str], list[Artifact]], ...] = (find_mojibake, find_invisible)
 # Rounds after the first only find residue that removing other residue uncovered; deeper
 # self-rebuilding nesting than this is left for the next call.
 _MAX_ROUNDS = 8
+
+
+class _LineStage:
+    """A line-local stage that remembers the lines it found clean, so later rounds skip them."""
+
+    def __init__(self, find: Callable[[str], list[Artifact]]):
+        self.find = find
+        self.clean_lines: set[str] = set()
+
+    def __call__(self, text: str) -> list[Artifact]:
+        if not self.clean_lines:
+            found = self.find(text)
+            self._remember_clean(text, found)
+            return found
+        found: list[Artifact] = []
+        for start, end in _lines(text):
+            line = text[start:end]
+            if line in self.clean_lines:
+                continue
+            edits = self.find(line)
+            if edits:
+                found += [Artifact(a.start + start, a.end + start, a.type, a.replacement) for a in edits]
+            else:
+                self.clean_lines.add(line)
+        return found
+
+    def _remember_clean(self, text: str, found: list[Artifact]) -> None:
+        edits = iter(found)
+        edit = next(edits, None)
+        for start, end in _lines(text):
+            while edit is not None and edit.end < start:
+                edit = next(edits, None)
+            if edit is None or edit.start >= end:  # no edit touches this line
+                self.clean_lines.add(text[start:end])
+
+
+def _lines(text: str):
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start) + 1 or len(text)
+        yield start, end
+        start = end
 
 
 @dataclass(frozen=True)
@@ -68,9 +112,10 @@ class ScrubResult:
 def _scrub(text: str) -> tuple[str, list[Artifact]]:
     artifacts: list[Artifact] = []
     current = text
+    stages = [*(_LineStage(find) for find in _LINE_STAGES), find_markup]
     for _ in range(_MAX_ROUNDS):
         changed = False
-        for stage in _STAGES:
+        for stage in stages:
             found = stage(current)
             if not found:
                 continue

@@ -36,7 +36,6 @@ def detect_wiki_templates(text: str, edits: EditSet) -> None:
                 edits.add(Artifact(absorb_space_before(text, start, m.end()), m.end(), WIKI_TEMPLATE))
 
 
-
 _WIKI_LINK_RE = re.compile(r"\[\[([^\[\]\n|]{1,300})(\|[^\[\]\n]{0,300})?\]\]")
 _WIKI_DROP_NAMESPACES = ("file:", "image:", "category:", "media:")
 _WIKI_EXTERNAL_RE = re.compile(r"\[(?:https?:)?//[^\s\[\]]{1,2000}([ \t]+[^\[\]\n]{1,300})?\]")
@@ -91,7 +90,6 @@ def detect_citations(text: str, edits: EditSet) -> None:
         edits.add(Artifact(absorb_space_before(text, m.start(), m.end()), m.end(), WIKI_CITATION))
     for m in _FOOTNOTE_RE.finditer(text):
         edits.add(Artifact(m.start(), m.end(), WIKI_CITATION))
-
 
 
 _WIKI_HEADING_RE = re.compile(r"^(={2,6})[ \t]*([^=\n]{1,200}?)[ \t]*\1[ \t\r]*$", re.M)
