@@ -292,6 +292,7 @@ def target_adherence(docs: list[Document]) -> TargetAdherence | None:
     with_target = with_hit = on_target = within_one = 0
     chance_on = chance_near = 0.0
     for doc in docs:
+        n = doc.n
         for hit, target in zip(doc.hits, doc.targets):
             if target < 0:
                 continue
@@ -301,8 +302,8 @@ def target_adherence(docs: list[Document]) -> TargetAdherence | None:
             with_hit += 1
             on_target += hit == target
             within_one += abs(hit - target) <= 1
-            chance_on += 1 / doc.n
-            chance_near += (min(target + 1, doc.n - 1) - max(target - 1, 0) + 1) / doc.n
+            chance_on += 1 / n
+            chance_near += (min(target + 1, n - 1) - max(target - 1, 0) + 1) / n
     if not with_target:
         return None
     return TargetAdherence(
