@@ -8,6 +8,7 @@ the recomputed `qabias_keep`, and saves the report as a distilabel artifact.
 # No `from __future__ import annotations`: distilabel inspects the real `StepInput` annotation of `process`.
 
 from collections import Counter
+from dataclasses import replace
 from itertools import count
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
@@ -252,8 +253,7 @@ class QABiasReport(GlobalStep):
         config = self.config
         if config.chunk_start_column is None and _present(rows, schema.CHUNK_START) and _present(rows, schema.CHUNK_END):
             # Generators that record the chunk they showed (SampleChunks) get exposure stats by default.
-            config = ReportConfig(**{**config.to_dict(), "chunk_start_column": schema.CHUNK_START,
-                                     "chunk_end_column": schema.CHUNK_END})
+            config = replace(config, chunk_start_column=schema.CHUNK_START, chunk_end_column=schema.CHUNK_END)
         report = build_report(report_columns(rows, config), config)
         for row, hits in zip(rows, report.span_hits):
             row[schema.SPAN_HITS] = hits

@@ -98,6 +98,18 @@ def test_rows_carrying_target_and_keep_columns_fill_those_sections():
     assert step._card_metadata(report)["targets.on_target_share"] == pytest.approx(1 / 3, abs=1e-3)
 
 
+def test_recorded_chunk_columns_are_picked_up_without_configuration():
+    sentences = split_sentences(TEN)
+    shown = sentences[3]
+    rows = _rows(TEN, [3, 3, None, None], **{schema.CHUNK_START: [shown.start] * 4, schema.CHUNK_END: [shown.end] * 4})
+    configured = [{**r, "cs": r[schema.CHUNK_START], "ce": r[schema.CHUNK_END]} for r in rows]
+    explicit = QABiasReport(chunk_start_column="cs", chunk_end_column="ce").build(configured)
+    default = QABiasReport().build(rows)
+    assert default.config.chunk_start_column == schema.CHUNK_START
+    assert default.exposure.to_dict() == explicit.exposure.to_dict()
+    assert default.exposure.hits_per_exposure == pytest.approx(2 / 4)
+
+
 def test_docstring_and_declared_columns():
     doc = parse_google_docstring(QABiasReport)
     assert doc["categories"] == ["save"]
