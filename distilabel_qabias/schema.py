@@ -37,6 +37,7 @@ TARGET_START = "qabias_target_start"
 TARGET_END = "qabias_target_end"
 TARGET_SENTENCE = "qabias_target_sentence"
 TARGET_REASON = "qabias_target_reason"
+TARGET_DETAIL = "qabias_target_detail"
 # --- exposure (generators that show the model only a chunk, e.g. pipelines/self_study.py) ---
 CHUNK_START = "qabias_chunk_start"
 CHUNK_END = "qabias_chunk_end"
@@ -48,6 +49,7 @@ RELATIVE_POSITION = "qabias_relative_position"
 ALIGNMENT_SCORE = "qabias_alignment_score"
 GROUNDED = "qabias_grounded"
 GROUNDING_REASON = "qabias_grounding_reason"
+GROUNDING_DETAIL = "qabias_grounding_detail"
 SPAN_HITS = "qabias_span_hits"
 # --- convergence (DeduplicateConvergentQuestions) ------------------------------------------
 CLUSTER_ID = "qabias_cluster_id"
@@ -76,6 +78,18 @@ class Reason(str, Enum):
     # FilterInstructionSpans
     MOSTLY_INSTRUCTIONS = "mostly_instructions"  # at least max_instruction_fraction of the document is instruction-like
     CLASSIFIER_ERROR = "classifier_error"  # the user classifier raised; rules and learned detector only (detail column)
+    # TagSpanCoverage (qabias_grounding_reason; numbers go to qabias_grounding_detail)
+    ANSWER_LONGER_THAN_DOCUMENT = "answer_longer_than_document"  # not a QA answer drawn from this document
+    NO_CONTENT_WORDS = "no_content_words"  # the answer is only stop words and boilerplate
+    CHUNK_OUTSIDE_DOCUMENT = "chunk_outside_document"  # restrict_to_chunk, and the chunk offsets select no sentence
+    NO_SHARED_WORDS = "no_shared_words"  # no sentence shares a content word with the question or answer
+    NUMBER_NOT_IN_DOCUMENT = "number_not_in_document"  # the answer states a number the document does not hold
+    EVIDENCE_NOT_FOUND = "evidence_not_found"  # the quoted evidence is not in the document
+    LOW_SUPPORT = "low_support"  # too little of the answer's content is in its best evidence
+    OFF_TOPIC = "off_topic"  # a short answer found, but the pair's words are mostly not in the document
+    # SampleTargetSpans (qabias_target_reason; details go to qabias_target_detail)
+    DUPLICATE_DOCUMENT = "duplicate_document"  # the same text was already seen by this step
+    NO_ELIGIBLE_SENTENCE = "no_eligible_sentence"  # every sentence is markup, instruction-like or a fragment
 
     def __str__(self) -> str:  # so f-strings and json write the code, not "Reason.MISSING"
         return self.value
@@ -126,7 +140,7 @@ KEEP_CONVERGENCE = keep_flag("convergence")
 COLUMNS: tuple[Column, ...] = (
     Column(ARTIFACTS, "list of {field, type, start, end, removed}", "artifacts found in each scrubbed field; offsets index the field's original text; removed is true in scrub mode", "ScrubArtifacts"),
     Column(KEEP_ARTIFACT, "bool", "false when a question or answer is dominated by artifacts or asks about markup rather than content", "ScrubArtifacts"),
-    Column(INSTRUCTION_SPANS, "list of {start, end, score, kind, detector}", "passages addressed to a model rather than a reader; offsets index the original document; detector is rules, learned or classifier", "FilterInstructionSpans"),
+    Column(INSTRUCTION_SPANS, "list of {start, end, score, kind, detector}", "passages addressed to a model rather than a reader; offsets index the original document; detector names the detectors that found it (rules, learned, classifier; "+"-joined)", "FilterInstructionSpans"),
     Column(INSTRUCTION_REASON, "str or null", "a code: mostly_instructions, missing, not_text, empty or classifier_error (null otherwise)", "FilterInstructionSpans"),
     Column(INSTRUCTION_DETAIL, "str or null", "the user classifier's error message when the reason is classifier_error (null otherwise)", "FilterInstructionSpans"),
     Column(KEEP_INSTRUCTION, "bool", "false when the document is mostly instruction-like text, or missing / not text", "FilterInstructionSpans"),
@@ -134,7 +148,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(TARGET_START, "int", "character offset of the target sentence in the document", "SampleTargetSpans"),
     Column(TARGET_END, "int", "end offset (exclusive) of the target sentence", "SampleTargetSpans"),
     Column(TARGET_SENTENCE, "int", "index of the target sentence in the document's segmentation", "SampleTargetSpans"),
-    Column(TARGET_REASON, "str or null", "why a document got no target sentence (empty, no eligible sentence, duplicate); null on target rows", "SampleTargetSpans"),
+    Column(TARGET_REASON, "str or null", "why a document got no target sentence: missing, not_text, empty, duplicate_document or no_eligible_sentence; null on target rows", "SampleTargetSpans"),
+    Column(TARGET_DETAIL, "str or null", "what the reason refers to (the column, the earlier document, sentences skipped by kind)", "SampleTargetSpans"),
     Column(CHUNK_START, "int", "character offset in the document where the chunk shown to the question generator starts (exposure)", "pipelines/self_study.py"),
     Column(CHUNK_END, "int", "end offset (exclusive) of that chunk", "pipelines/self_study.py"),
     Column(EVIDENCE_START, "int or null", "character offset in the document of the span the QA pair draws on", "TagSpanCoverage"),
@@ -143,8 +158,9 @@ COLUMNS: tuple[Column, ...] = (
     Column(RELATIVE_POSITION, "float or null", "where the evidence sits in the document, 0 = start, 1 = end", "TagSpanCoverage"),
     Column(ALIGNMENT_SCORE, "float", "confidence of the alignment, 0..1", "TagSpanCoverage"),
     Column(GROUNDED, "bool", "the answer is supported by the document", "TagSpanCoverage"),
-    Column(GROUNDING_REASON, "str or null", "why a row is not grounded (missing document, empty answer, low alignment, ...)", "TagSpanCoverage"),
-    Column(KEEP_GROUNDING, "bool", "keep flag for grounding", "TagSpanCoverage"),
+    Column(GROUNDING_REASON, "str or null", "why a row is not grounded: missing, not_text, empty, answer_longer_than_document, no_content_words, chunk_outside_document, no_shared_words, number_not_in_document, evidence_not_found, low_support or off_topic; null when grounded", "TagSpanCoverage"),
+    Column(GROUNDING_DETAIL, "str or null", "the numbers behind the reason (which column, the missing numbers, the support score)", "TagSpanCoverage"),
+    Column(KEEP_GROUNDING, "bool", "false when the row is not grounded, including a missing, non-text or empty document, question or answer", "TagSpanCoverage"),
     Column(SPAN_HITS, "int", "how many rows of the same document draw on the same evidence sentence (hotspot heat)", "QABiasReport"),
     Column(CLUSTER_ID, "int", "convergence cluster of the question", "DeduplicateConvergentQuestions"),
     Column(CLUSTER_SIZE, "int", "number of rows in that cluster", "DeduplicateConvergentQuestions"),

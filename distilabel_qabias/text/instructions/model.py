@@ -33,7 +33,7 @@ class InstructionSpan:
     end: int
     score: float
     kind: str
-    detector: str = "rules"  # which detector fired: "rules", "learned" or "classifier"
+    detector: str = "rules"  # the detectors whose units make up the span, "+"-joined: "rules", "rules+learned", ...
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -186,8 +186,12 @@ def score_units(
     classifier_scores = _run_classifier(classifier, text, units) if classifier is not None else None
     learned_scores = None
     if learned is not None:
-        cap = 1.0 if learned_starts else LEARNED_CAP
-        learned_scores = [min(score, cap) for score in _stands_out(_run_classifier(learned, text, units))]
+        raw = _run_classifier(learned, text, units)
+        may_start = _stands_out(raw, [text[u.start : u.end] for u in units]) if learned_starts else [0.0] * len(raw)
+        learned_scores = [
+            max(min(LEARNED_CAP, score), score - _framing_penalty(text, unit) if start > 0 else 0.0)
+            for score, start, unit in zip(raw, may_start, units)
+        ]
     goes_on = _hosts_going_on(text, units, found)
 
     scored = []
@@ -277,31 +281,51 @@ def _passage_start(text: str, unit: Unit, first_cue: int) -> int:
 
 
 MAX_INSTRUCTION_LIKE_REST = 0.34
-# the learned score is capped below the default threshold: alone it extends a passage the rules found over its
-# other sentences, it does not start one (started alone, it lost 13% of hard-negative sentences; README "Measured")
+MAX_GAP_UNITS = 2
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself)\b", re.I)
+# the learned score is capped below the default threshold unless the learned detector may start passages and the
+# unit stands out from its document: then it only extends a passage found otherwise over its other sentences
 LEARNED_CAP = 0.49
 
 
-def _stands_out(scores: list[float]) -> list[float]:
+def _stands_out(scores: list[float], pieces: list[str]) -> list[float]:
     """Keep a learned score only where its passage stands out from the rest of the document.
 
     The learned detector cannot tell an imperative addressed to a model ("Write a poem about ...") from one
-    addressed to a person ("Fold in the flour ..."); the document's register can. A run of consecutive units
-    scoring above 0 counts only if the units outside it exist and fewer than a third of them score above 0:
-    an instruction inserted into encyclopedic or narrative text stands out, a recipe or a manual does not.
+    addressed to a person ("Fold in the flour ..."); the document's register can. Runs of units scoring above 0
+    (gaps of up to ``MAX_GAP_UNITS`` units inside them) count only if units outside them exist, fewer than a
+    third of those score above 0, and fewer than a third address the reader ("you", "your"): an instruction
+    inserted into encyclopedic or narrative text stands out, a recipe, a manual or an exam paper does not.
     """
     runs: list[tuple[int, int]] = []
     for index, score in enumerate(scores):
         if score <= 0:
             continue
-        if runs and runs[-1][1] == index:
+        if runs and index - runs[-1][1] <= MAX_GAP_UNITS:
             runs[-1] = (runs[-1][0], index + 1)
         else:
             runs.append((index, index + 1))
-    positive = sum(score > 0 for score in scores)
     kept = [0.0] * len(scores)
     for start, end in runs:
-        rest = len(scores) - (end - start)
-        if rest and (positive - (end - start)) / rest < MAX_INSTRUCTION_LIKE_REST:
+        rest = [i for i in range(len(scores)) if not start <= i < end]
+        if not rest:
+            continue
+        instruction_like = sum(scores[i] > 0 for i in rest) / len(rest)
+        addressing = sum(bool(_SECOND_PERSON.search(pieces[i])) for i in rest) / len(rest)
+        if instruction_like < MAX_INSTRUCTION_LIKE_REST and addressing < MAX_INSTRUCTION_LIKE_REST:
             kept[start:end] = scores[start:end]
     return kept
+
+
+_QUOTED = re.compile(r"[\"“”]")
+
+
+def _framing_penalty(text: str, unit: Unit) -> float:
+    """What the learned score loses for a unit framed as description or reported speech: the rules'
+    encyclopedic penalties, and quotation marks (more with a speech verb)."""
+    penalty = min(_MAX_PENALTY, sum(w for p, w in _PENALTIES if p.search(text, unit.start, unit.end)))
+    if _QUOTED.search(text, unit.start, unit.end):
+        penalty += _QUOTE_PENALTY
+        if _SPEECH_VERB.search(text, unit.start, unit.end):
+            penalty += _ATTRIBUTION_PENALTY
+    return penalty

@@ -14,6 +14,7 @@ import re
 
 from distilabel_qabias.text.instructions.model import (
     DEFAULT_THRESHOLD,
+    DETECTORS,
     Classifier,
     InstructionSpan,
     ScoredUnit,
@@ -88,7 +89,9 @@ def find_instruction_spans(
         best = max(members, key=lambda s: s.score)
         start = scored[i].passage_start
         start, end = _take_wrappers(text, start, scored[j].unit.end)
-        spans.append(InstructionSpan(start, end, round(best.score, 4), best.kind or "model_address", best.detector))
+        fired = {s.detector for s in members if s.score > 0}
+        detector = "+".join(d for d in DETECTORS if d in fired) or best.detector
+        spans.append(InstructionSpan(start, end, round(best.score, 4), best.kind or "model_address", detector))
         i = j + 1
     return _merge_overlaps(spans)
 
@@ -189,7 +192,9 @@ def _merge_overlaps(spans: list[InstructionSpan]) -> list[InstructionSpan]:
         if merged and span.start <= merged[-1].end:
             last = merged[-1]
             best = last if last.score >= span.score else span
-            merged[-1] = InstructionSpan(last.start, max(last.end, span.end), best.score, best.kind, best.detector)
+            fired = set(last.detector.split("+")) | set(span.detector.split("+"))
+            detector = "+".join(d for d in DETECTORS if d in fired)
+            merged[-1] = InstructionSpan(last.start, max(last.end, span.end), best.score, best.kind, detector)
         else:
             merged.append(span)
     return merged
