@@ -7,18 +7,25 @@ wrote). Plots and the report files go to the repo under ``qabias_report/`` in th
 
 Works for a ``datasets.Dataset`` (or plain rows, as the CLI has them) and for a distilabel ``Distiset``.
 The token comes from the argument, ``HF_TOKEN`` or the saved login (``huggingface_hub.get_token``); it is
-passed to the clients and never printed, logged or written anywhere.
+passed to the clients and never printed, logged or written anywhere: the repo id is validated before
+any work, every failure of a push becomes one :class:`HubPushError` line without the token, and
+tracebacks never show local variables (distilabel's import installs rich's traceback hook with
+``show_locals=True``; :func:`hide_traceback_locals` puts it back without them).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import tempfile
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar, Union
 
 from distilabel_qabias import schema
+from distilabel_qabias.errors import HubPushError
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -35,10 +42,7 @@ _SECTION = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END)
 _IMAGE_LINK = re.compile(r"(!\[[^\]]*\]\()([^)\s/:]+\.png\))")
 
 ReportSource = Union["BiasReport", str, Path, None]
-
-
-class HubPushError(RuntimeError):
-    """A push problem with a message meant for the user (no token, token rejected, Hub error)."""
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,29 @@ class PushResult:
     url: str
     commit: str
     report_files: tuple[str, ...]
+
+
+def check_repo_id(repo_id: str) -> str:
+    """Raise :class:`HubPushError` unless ``repo_id`` is a valid Hub repo id (checked before any work)."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as err:
+        reason = _short(err).split(". ")[0].removeprefix("Repo id must ")
+        raise HubPushError(
+            f"{repo_id!r} is not a valid Hub repo id (it must {reason}); use 'user/name' with letters, digits, "
+            "'-', '_' and '.'"
+        ) from None
+    return repo_id
+
+
+def check_push_target(repo_id: str, token: str | None = None) -> str:
+    """Before any work: the repo id is valid, there is a token and the Hub accepts it; the user name."""
+    hide_traceback_locals()
+    check_repo_id(repo_id)
+    return check_token(_api(resolve_token(token)))
 
 
 def resolve_token(token: str | None = None) -> str:
@@ -68,9 +95,10 @@ def check_token(api: "HfApi") -> str:
     try:
         return api.whoami(cache=True)["name"]
     except HfHubHTTPError as err:
-        raise HubPushError(f"the Hub rejected the token: {_short(err)}") from err
-    except _network_errors() as err:
-        raise HubPushError(f"cannot reach the Hub at {api.endpoint}: {_short(err)}") from err
+        raise HubPushError(f"the Hub rejected the token: {redact_secrets(_short(err), api.token)}") from None
+    except Exception as err:  # network failure, an endpoint that is not the Hub (answers without JSON), ...
+        raise HubPushError(f"checking the token with the Hub at {api.endpoint} failed: "
+                           f"{_describe(err, api)}") from None
 
 
 def push_dataset(
@@ -84,23 +112,31 @@ def push_dataset(
     split: str = "train",
     commit_message: str = "Upload QA dataset with qabias metadata",
 ) -> PushResult:
-    """Push ``data`` (a Dataset or rows with their ``qabias_*`` columns) and merge the report into the card."""
-    from datasets import Dataset
+    """Push ``data`` (a Dataset or rows with their ``qabias_*`` columns) and merge the report into the card.
 
-    from distilabel_qabias.io import to_dataset
+    Every failure is a :class:`HubPushError` with a one-line message that never holds the token.
+    """
+    hide_traceback_locals()
+    check_repo_id(repo_id)
+    api = _api(resolve_token(token))
+    del token  # only ``api`` holds it from here on (its repr does not show it)
 
-    token = resolve_token(token)
-    api = _api(token)
-    check_token(api)
-    dataset = data if isinstance(data, Dataset) else to_dataset(data)
-    if len(dataset) == 0:
-        raise HubPushError("nothing to push: the dataset has no rows")
-    with _hub_errors(repo_id):
+    def push() -> PushResult:
+        from datasets import Dataset
+
+        from distilabel_qabias.io import to_dataset
+
+        check_token(api)
+        dataset = data if isinstance(data, Dataset) else to_dataset(data)
+        if len(dataset) == 0:
+            raise HubPushError("nothing to push: the dataset has no rows")
         dataset.push_to_hub(
-            repo_id, config_name=config_name, split=split, private=private, token=token,
+            repo_id, config_name=config_name, split=split, private=private, token=api.token,
             commit_message=commit_message,
         )
         return push_report_card(api, repo_id, report, columns=dataset.column_names)
+
+    return _one_line_errors(api, repo_id, push)
 
 
 def push_distiset(
@@ -117,16 +153,58 @@ def push_distiset(
     On a repo without a card distilabel generates its card first (pipeline, examples, artifacts);
     when the repo already has one, that card is kept and only the report section is merged into it.
     Without ``report`` the report saved by ``QABiasReport`` in the Distiset's artifacts is used.
+    Every failure is a :class:`HubPushError` with a one-line message that never holds the token.
     """
-    token = resolve_token(token)
-    api = _api(token)
-    check_token(api)
-    with _hub_errors(repo_id):
-        had_card = read_card(api, repo_id) is not None
-        distiset.push_to_hub(repo_id, private=private, token=token, generate_card=not had_card, **push_kwargs)
+    hide_traceback_locals()
+    check_repo_id(repo_id)
+    api = _api(resolve_token(token))
+    del token  # only ``api`` holds it from here on (its repr does not show it)
+
+    def push() -> PushResult:
+        check_token(api)
+        generate_card = push_kwargs.pop("generate_card", None)
+        if generate_card is None:
+            generate_card = read_card(api, repo_id) is None
+        with _skip_missing_pipeline_files(distiset):
+            distiset.push_to_hub(repo_id, private=private, token=api.token, generate_card=generate_card,
+                                 **push_kwargs)
         columns = sorted({c for dataset in distiset.values() for c in _column_names(dataset)})
         return push_report_card(api, repo_id, report if report is not None else find_report_artifact(distiset),
                                 columns=columns)
+
+    return _one_line_errors(api, repo_id, push)
+
+
+@contextmanager
+def _skip_missing_pipeline_files(distiset: "Distiset") -> Iterator[None]:
+    """Leave out ``pipeline.yaml``/``pipeline.log`` uploads whose files do not exist, for the push only.
+
+    distilabel 1.5.3 uploads both after the data and the card, so a missing one failed the push half
+    done ("pipeline.log not found"). With ``LoadDataFromFileSystem`` the Distiset names a log that was
+    never written there: the step's ``load()`` fills in ``num_examples`` (and ``filetype``), which
+    changes the steps' signature and so the execution folder computed at the end of the run, while
+    the log was opened in the folder computed at the start.
+    """
+    missing = {attr: path for attr in ("_pipeline_path", "_log_filename_path")
+               if (path := getattr(distiset, attr, None)) is not None and not Path(path).is_file()}
+    for attr, path in missing.items():
+        setattr(distiset, attr, None)
+        warnings.warn(f"not uploading {Path(path).name}: the Distiset names {path}, which does not exist "
+                      "(distilabel wrote it to another execution folder of the same pipeline)", stacklevel=4)
+    try:
+        yield
+    finally:
+        for attr, path in missing.items():
+            setattr(distiset, attr, path)
+
+
+def hide_traceback_locals() -> None:
+    """Reinstall rich's traceback hook without local variables if it is installed (distilabel's import
+    installs it with ``show_locals=True``, which prints tokens and row contents held in locals)."""
+    if getattr(sys.excepthook, "__module__", "") == "rich.traceback":
+        import rich.traceback
+
+        rich.traceback.install(show_locals=False)
 
 
 def push_report_card(
@@ -217,8 +295,10 @@ def _report_files(report: ReportSource, tmp: Path) -> tuple[str | None, list[Pat
         files = sorted(p for p in folder.iterdir() if p.suffix in (".png", ".json", ".md") and p.is_file()
                        and p.name != "metadata.json")
         return markdown, files
-    written = report.write(tmp)
-    return report.to_markdown(image_prefix=f"{REPORT_FOLDER}/"), sorted(written.values())
+    from distilabel_qabias.report import render_markdown, write_report
+
+    written = write_report(report, tmp)
+    return render_markdown(report, image_prefix=f"{REPORT_FOLDER}/"), sorted(written.values())
 
 
 def _report_folder_files(api: "HfApi", repo_id: str, revision: str) -> list[str]:
@@ -243,25 +323,45 @@ def _api(token: str) -> "HfApi":
     return HfApi(token=token, library_name="distilabel-qabias")
 
 
-class _hub_errors:
-    """Turn the Hub client's HTTP errors into :class:`HubPushError` with a short, token-free message."""
+def _one_line_errors(api: "HfApi", repo_id: str, push: Callable[[], T]) -> T:
+    """Run ``push``; turn any exception it raises into a :class:`HubPushError` line without the token.
 
-    def __init__(self, repo_id: str):
-        self.repo_id = repo_id
+    The original exception is not chained (``from None``): its frames hold the token and request headers.
+    """
+    try:
+        return push()
+    except HubPushError as err:
+        raise HubPushError(redact_secrets(str(err), api.token)) from None
+    except Exception as err:
+        raise HubPushError(f"pushing to {repo_id!r} failed: {_describe(err, api)}") from None
 
-    def __enter__(self) -> None:
-        return None
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        from huggingface_hub.errors import HfHubHTTPError
+def _describe(err: BaseException, api: "HfApi") -> str:
+    """One token-free line saying what went wrong, for any exception a push can raise."""
+    import json
 
-        if exc is None or isinstance(exc, HubPushError):
-            return False
-        if isinstance(exc, HfHubHTTPError):
-            raise HubPushError(f"pushing to {self.repo_id!r} failed: {_short(exc)}") from exc
-        if isinstance(exc, _network_errors()) and not isinstance(exc, FileNotFoundError):
-            raise HubPushError(f"pushing to {self.repo_id!r} failed: {type(exc).__name__}: {_short(exc)}") from exc
-        return False
+    from huggingface_hub.errors import HfHubHTTPError
+
+    if isinstance(err, HfHubHTTPError):
+        text = _short(err)
+    elif isinstance(err, json.JSONDecodeError) or "JSONDecodeError" in type(err).__name__:
+        text = (f"the server at {api.endpoint} answered with something that is not the Hub API "
+                f"({type(err).__name__}: {_short(err)}); check HF_ENDPOINT")
+    elif isinstance(err, _network_errors()) and not isinstance(err, FileNotFoundError):
+        text = f"cannot reach the Hub at {api.endpoint}: {type(err).__name__}: {_short(err)}"
+    else:
+        text = f"{type(err).__name__}: {_short(err)}"
+    return redact_secrets(text, api.token)
+
+
+_SECRET = re.compile(r"(Bearer\s+)\S+|\bhf_[A-Za-z0-9_]{6,}")
+
+
+def redact_secrets(text: str, token: str | None) -> str:
+    """``text`` with ``token``, any ``Bearer ...`` credential and any ``hf_...`` token masked."""
+    if token:
+        text = text.replace(token, "***")
+    return _SECRET.sub(lambda m: f"{m.group(1)}***" if m.group(1) else "hf_***", text)
 
 
 def _network_errors() -> tuple[type[BaseException], ...]:

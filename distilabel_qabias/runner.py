@@ -13,27 +13,26 @@ import logging
 from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from distilabel_qabias.schema import MissingColumnsError
+from distilabel_qabias.errors import MissingColumnsError, StepLoadError
 
 if TYPE_CHECKING:
     from distilabel.steps.base import Step
     from rich.console import Console
 
-
-class StepLoadError(RuntimeError):
-    """A step could not load what it needs (e.g. an embedder name or path that does not exist)."""
+__all__ = ["StepLoadError", "StepContractError", "check_columns", "quiet_distilabel_steps", "run_steps"]
 
 
 class StepContractError(RuntimeError):
     """A step returned a different number of rows than it received (our steps tag, they never drop)."""
 
 
-def check_columns(steps: Sequence["Step"], columns: Sequence[str]) -> None:
+def check_columns(steps: Sequence["Step"], rows: Sequence[dict[str, Any]]) -> None:
     """Raise :class:`MissingColumnsError` naming the first step whose required inputs are not available.
 
-    ``columns`` are the input columns; each step's declared outputs become available to the next ones.
+    A column is available when any row has it (rows lacking it are tagged ``missing`` by the step);
+    each step's declared outputs become available to the next ones.
     """
-    available = list(columns)
+    available = list({key: None for row in rows for key in row})
     for step in steps:
         missing = [name for name, required in step.get_inputs().items() if required and name not in available]
         if missing:
@@ -60,17 +59,19 @@ def run_steps(
     console: "Console | None" = None,
     show_progress: bool = True,
     allow_drop: bool = False,
+    validate: bool = True,
 ) -> list[dict[str, Any]]:
     """Load each step and run it over ``rows``; return the rows the last step produced, in order.
 
-    Raises :class:`MissingColumnsError` before anything runs when a step lacks an input column,
+    Raises :class:`MissingColumnsError` before anything runs when a step lacks an input column
+    (unless ``validate`` is false: the caller ran :func:`check_columns` already),
     :class:`StepLoadError` when a step cannot load its resources, and :class:`StepContractError`
     when a step changes the number of rows and ``allow_drop`` is false.
     """
     from distilabel.steps.base import GlobalStep
 
-    if rows:
-        check_columns(steps, list(rows[0]))
+    if validate and rows:
+        check_columns(steps, rows)
     progress = _progress(console) if show_progress else None
     with progress or nullcontext(), quiet_distilabel_steps():
         for step in steps:

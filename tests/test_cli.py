@@ -16,7 +16,8 @@ from distilabel_qabias import schema
 from distilabel_qabias.cli import app
 from evaluation.qa_pairs import build_qa_pairs
 from distilabel_qabias.io import load_rows, write_rows
-from distilabel_qabias.runner import StepContractError, run_steps
+from distilabel_qabias.runner import StepContractError, check_columns, run_steps
+from distilabel_qabias.steps import recipes
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 runner = CliRunner()
@@ -96,6 +97,13 @@ def test_runner_checks_every_steps_columns_before_running(question_rows):
         run_steps([CountWords(), RankByLength()], rows, show_progress=False)
     assert err.value.missing == ["question"] and err.value.available == ["id", "title"]
     assert "n_words" not in rows[0]  # nothing ran
+
+
+def test_a_column_missing_in_the_first_row_only_is_available(question_rows):
+    rows = [{"id": 0, "title": "no question here"}, *(dict(r) for r in question_rows[1:])]
+    check_columns([CountWords()], rows)  # present on some rows: the step tags the others
+    with pytest.raises(schema.MissingColumnsError, match="missing column"):
+        check_columns([CountWords()], [{"id": 0}, {"id": 1}])
 
 
 def test_runner_refuses_a_step_that_silently_drops_rows(question_rows):
@@ -283,7 +291,7 @@ def test_scrub_removes_artifacts_and_records_their_original_offsets(dirty_docs_f
     result, text = invoke("scrub", path, "-o", output, "--column", "text")
     assert result.exit_code == 0, text
     cleaned = load_rows(str(output))
-    assert [r["id"] for r in cleaned] == [r["id"] for r in source]
+    assert [r["id"] for r in cleaned] == [str(r["id"]) for r in source]  # CSV cells are read as strings
     for before, after in zip(source, cleaned):
         if before["text"].startswith("## "):
             assert "<b>" not in after["text"] and "&amp;" not in after["text"]
@@ -315,5 +323,125 @@ def test_the_installed_qabias_script_runs(dirty_docs_file, tmp_path):
     done = subprocess.run([*command, "scrub", str(path), "-o", str(output), "--column", "text"],
                           capture_output=True, text=True, timeout=240, env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
-    assert [r["id"] for r in load_rows(str(output))] == [r["id"] for r in source]
+    assert [r["id"] for r in load_rows(str(output))] == [str(r["id"]) for r in source]
     assert "qabias scrub" in done.stdout and "rows with instruction-like spans" in done.stdout
+
+
+
+def test_scrub_accepts_the_old_mode_name_and_refuses_to_overwrite_its_input(dirty_docs_file, tmp_path):
+    path, source = dirty_docs_file
+    copy = write_rows(load_rows(str(path)), tmp_path / "docs.jsonl")
+    before = copy.read_bytes()
+    result, text = invoke("scrub", copy, "-o", copy, "--column", "text", "--no-instructions")
+    assert result.exit_code == 1 and "is the input file; write elsewhere or pass --overwrite" in " ".join(text.split())
+    assert copy.read_bytes() == before
+    result, text = invoke("scrub", copy, "-o", copy, "--column", "text", "--no-instructions", "--overwrite",
+                          "--mode", "scrub")
+    assert result.exit_code == 0, text
+    assert [r["text"] for r in load_rows(str(copy))] != [r["text"] for r in source]  # artifacts removed in place
+
+
+# --- one line before the work for every user mistake ------------------------------------------------
+
+
+def test_output_mistakes_are_one_line_before_the_work(qa_file, tmp_path):
+    (tmp_path / "out.jsonl").mkdir()
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "report.txt").write_text("x")
+    common = ["--embedder", "wordllama"]
+    cases = [
+        (["-o", tmp_path / "out.jsonl"], "out.jsonl: is a directory"),
+        (["-o", tmp_path / "afile" / "o.jsonl"], "afile is a file, not a folder"),
+        (["-o", tmp_path / "o.jsonl", "--report", tmp_path / "report.txt"], "report.txt: is a file; the report needs a folder"),
+        (["-o", qa_file], "is the input file"),
+        (["-o", tmp_path / "o.jsonl", "--document-column", "document", "--answer-column", "reply"], "missing column(s) 'reply'"),
+    ]
+    for args, message in cases:
+        result, text = invoke("audit", qa_file, *common, *args)
+        assert result.exit_code == 1, (args, text)
+        assert message in " ".join(text.split()), (args, text)
+        assert "Traceback" not in text and "━" not in text, (args, text)  # before any step ran (no progress bar)
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_values_parquet_cannot_hold_are_one_line_before_the_work_and_timestamps_go_to_jsonl(tmp_path):
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"id": "q-1", "question": "When did the Eiffel Tower open?"}, {"id": 2, "question": "Who designed it?"}]
+    source = write_rows(rows, tmp_path / "mixed.jsonl")
+    result, text = invoke("audit", source, "-o", tmp_path / "out.parquet", "--embedder", "wordllama")
+    assert result.exit_code == 1 and "column 'id' holds int and str values" in " ".join(text.split()), text
+    assert "━" not in text and not (tmp_path / "out.parquet").exists()
+
+    stamps = [dt.datetime(2024, 5, 1, 12, 30), dt.datetime(2024, 5, 2, 8, 0)]
+    pq.write_table(pa.table({"question": [r["question"] for r in rows], "asked_at": stamps}), tmp_path / "t.parquet")
+    result, text = invoke("audit", tmp_path / "t.parquet", "-o", tmp_path / "t.jsonl", "--embedder", "wordllama")
+    assert result.exit_code == 0, text
+    assert [r["asked_at"] for r in load_rows(str(tmp_path / "t.jsonl"))] == ["2024-05-01T12:30:00", "2024-05-02T08:00:00"]
+
+
+def test_unencodable_text_becomes_a_tagged_row_not_a_crash(tmp_path):
+    rows = [{"question": "What is the capital of France?", "answer": "Paris"},
+            {"question": "Broken \ud800 question?", "answer": "Lone \udfff surrogate"},
+            {"question": "What river runs through Paris?", "answer": "The Seine"}]
+    source = write_rows(rows, tmp_path / "broken.jsonl")
+    output = tmp_path / "audited.jsonl"
+    result, text = invoke("audit", source, "-o", output, "--embedder", "wordllama")
+    assert result.exit_code == 0, text
+    audited = load_rows(str(output))
+    assert [r["answer"] for r in audited[::2]] == ["Paris", "The Seine"]
+    broken = audited[1]
+    assert json.loads(broken[schema.NON_TEXT_CELLS]) == {"question": rows[1]["question"], "answer": rows[1]["answer"]}
+    assert broken[schema.KEEP] is False
+    result, text = invoke("scrub", source, "-o", tmp_path / "scrubbed.jsonl", "--column", "answer")
+    assert result.exit_code == 0, text
+    assert load_rows(str(tmp_path / "scrubbed.jsonl"))[0]["answer"] == "Paris"
+
+
+def test_a_question_only_dataset_is_deduplicated_and_says_so(wiki_docs, tmp_path):
+    questions = [f"What is {doc.title} known for?" for doc in wiki_docs[:12]]
+    rows = [{"question": q} for q in questions] + [{"question": questions[3].rstrip("?") + " ?"}]  # asked again
+    source = write_rows(rows, tmp_path / "questions.jsonl")
+    output = tmp_path / "dedup.jsonl"
+    result, text = invoke("audit", source, "--question-column", "question", "-o", output, "--embedder", "wordllama")
+    assert result.exit_code == 0, text
+    assert "No 'answer' column: auditing the questions alone" in " ".join(text.split())
+    audited = load_rows(str(output))
+    assert [r["question"] for r in audited] == [r["question"] for r in rows]
+    assert audited[-1][schema.DUPLICATE_OF] == 3 and audited[-1][schema.KEEP] is False
+    result, text = invoke("audit", source, "-o", output, "--document-column", "question")
+    assert result.exit_code == 1 and "coverage (--document-column) aligns answers to documents" in " ".join(text.split())
+
+
+def test_a_bug_prints_a_traceback_without_locals_or_rows(monkeypatch, tmp_path):
+    class Explodes(Step):
+        @property
+        def inputs(self):
+            return ["text"]
+
+        def process(self, inputs: StepInput):
+            secret_rows = [row["text"] for row in inputs]  # a local a show_locals traceback would print
+            raise RuntimeError(f"boom after {len(secret_rows)} rows")
+
+    private = "PRIVATE" + "-ROW-CONTENT"  # spelled apart: the traceback shows this source line
+    source = write_rows([{"text": private}], tmp_path / "in.jsonl")
+    monkeypatch.setattr(recipes, "scrub_steps", lambda column, **kwargs: [Explodes(name=recipes.SCRUB_ARTIFACTS)])
+    result, text = invoke("scrub", source, "-o", tmp_path / "out.jsonl", "--column", "text")
+    assert result.exit_code == 2
+    assert "RuntimeError: boom after 1 rows" in text and "Internal error" in text
+    assert private not in text and "locals" not in text
+
+
+def test_recipes_name_their_steps_for_the_cli_and_pipelines():
+    steps = recipes.audit_steps(document_column="document", embedder="wordllama", drop_flagged=True)
+    assert [s.name for s in steps] == [recipes.AUDIT_ARTIFACTS, recipes.AUDIT_COVERAGE, recipes.AUDIT_CONVERGENCE,
+                                       recipes.AUDIT_REPORT, recipes.AUDIT_DROP]
+    questions_only = recipes.audit_steps(answer_column=None, embedder="wordllama")
+    assert [s.name for s in questions_only] == [recipes.AUDIT_ARTIFACTS, recipes.AUDIT_CONVERGENCE]
+    assert questions_only[0].columns == ["question"]
+    scrub = recipes.scrub_steps("text", mode="tag")
+    assert [s.name for s in scrub] == [recipes.SCRUB_ARTIFACTS, recipes.SCRUB_INSTRUCTIONS]
+    assert scrub[0].mode == "tag" and scrub[1].mode == "tag"
