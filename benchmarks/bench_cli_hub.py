@@ -92,19 +92,17 @@ def main() -> None:
 
 
 def run_in_process(rows: list[dict], embedder: str, tmp: Path) -> float:
-    from distilabel_qabias import DeduplicateConvergentQuestions, QABiasReport, ScrubArtifacts, TagSpanCoverage
+    """The same recipe the CLI builds, run through ``runner.run_steps``, report written."""
+    from distilabel_qabias.report import write_report
     from distilabel_qabias.runner import quiet_distilabel_steps, run_steps
+    from distilabel_qabias.steps.recipes import AUDIT_REPORT, audit_steps
 
     started = time.perf_counter()
     with quiet_distilabel_steps():
-        steps = [
-            ScrubArtifacts(columns=["question", "answer"], mode="tag"),
-            TagSpanCoverage(),
-            DeduplicateConvergentQuestions(embedder=embedder),
-            QABiasReport(),
-        ]
+        steps = audit_steps(document_column="document", embedder=embedder)
     run_steps(steps, [dict(r) for r in rows], show_progress=False)
-    steps[-1].report.write(tmp / "report-in-process")
+    report = next(step for step in steps if step.name == AUDIT_REPORT).report
+    write_report(report, tmp / "report-in-process")
     return time.perf_counter() - started
 
 
