@@ -66,7 +66,7 @@ def audit_steps(
         ))
     steps.append(DeduplicateConvergentQuestions(
         name=AUDIT_CONVERGENCE, question_column=question_column, prompt_column=prompt_column, embedder=embedder,
-        **{_representative_option(DeduplicateConvergentQuestions): "best_grounded" if document_column else "first"},
+        representative="best_grounded" if document_column else "first",
     ))
     if document_column:
         steps.append(QABiasReport(
@@ -106,8 +106,3 @@ def _drop_flagged_rows(name: str) -> "Step":
     from distilabel_qabias.steps.drop import DropFlaggedRows
 
     return DropFlaggedRows(name=name)
-
-
-def _representative_option(step_class: type) -> str:
-    # TRANSITION (issue 10): `keep=` is being renamed `representative=`; remove once steps/convergence.py has it
-    return "representative" if "representative" in step_class.model_fields else "keep"
