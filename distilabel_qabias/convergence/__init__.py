@@ -1,1 +1,5 @@
-"""convergence: plain module, no distilabel import."""
+"""Convergence dedup: which generated questions ask the same thing (plain module, no distilabel import).
+
+``normalize`` (exact-repeat keys, fact signatures), ``graph`` (neighbour search), ``merge`` (guarded
+union-find), ``result`` (what was found and why), ``dedup`` (:func:`deduplicate`, the stages in order).
+"""

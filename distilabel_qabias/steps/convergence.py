@@ -1,17 +1,24 @@
-"""`DeduplicateConvergentQuestions`: explainable convergence dedup as a distilabel GlobalStep
-(thin adapter over ``distilabel_qabias.convergence.cluster``)."""
+"""`DeduplicateConvergentQuestions`: explainable convergence dedup as a distilabel GlobalStep.
+
+The Step reads the rows and writes the cluster columns and keep flag; the clustering itself is
+``distilabel_qabias.convergence.dedup.deduplicate``.
+"""
 
 # No `from __future__ import annotations`: distilabel inspects the real `StepInput` annotation of `process`.
 
 import json
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
+from distilabel.models.embeddings.base import Embeddings
 from distilabel.steps.base import GlobalStep, StepInput
 from pydantic import Field, PrivateAttr, model_validator
 
 from distilabel_qabias import schema
-from distilabel_qabias.convergence.cluster import DEFAULT_CHAIN_MARGIN, ConvergenceResult, deduplicate
+from distilabel_qabias.convergence.dedup import deduplicate
+from distilabel_qabias.convergence.merge import DEFAULT_CHAIN_MARGIN
+from distilabel_qabias.convergence.result import ConvergenceResult
+from distilabel_qabias.steps.base import set_aside_non_text, set_keep, text_cell
 
 if TYPE_CHECKING:
     from distilabel.typing import StepColumns, StepOutput
@@ -31,7 +38,14 @@ class DeduplicateConvergentQuestions(GlobalStep):
     "capital of Brazil", "in 1990" vs "in 1991"). Exactly one row per cluster is kept (unlike
     distilabel's `EmbeddingDedup`, which flags *both* rows of a near-duplicate pair, and
     `MinHashDedup`, which gives no reason). Missing, non-string and blank questions are never
-    merged: each is its own cluster with `qabias_convergence_reason` set.
+    merged: each is its own cluster with `qabias_convergence_reason` set. Rows stay in the dataset;
+    add `DropFlaggedRows` to remove the duplicates.
+
+    The neighbour search is a faiss index (exhaustive up to 20,000 distinct questions, inverted file
+    beyond), and the guards run on whole arrays, so the clustering stays cheap next to embedding. With
+    `embeddings_column` the Step reuses vectors computed upstream, e.g. by distilabel's
+    `EmbeddingGeneration` (which distilabel can replicate across workers), and loads no model: only
+    the clustering is global.
 
     The explanation (every cluster with its members, scores and the link each joined by, the least
     similar merges and the closest refused joins, to tune the threshold) is saved as the distilabel
@@ -46,11 +60,18 @@ class DeduplicateConvergentQuestions(GlobalStep):
         per_document: only rows with the same document can be duplicates. Defaults to `False`.
         prompt_column: optional seed-prompt column; `qabias_cluster_prompts` counts its distinct values per cluster.
         embedder: `"minilm"` (offline all-MiniLM-L6-v2, default), `"wordllama"` or `"tokenlearn"` (fast
-            static models), or any sentence-transformers id / local path.
-        keep: which row a cluster keeps: `"first"`, `"best_grounded"` (highest `qabias_grounded`, then
-            `qabias_alignment_score`, when present) or `"longest_answer"` (needs `answer_column`).
-        drop_duplicates: remove the rows that are not kept (only when asked). Defaults to `False`.
+            static models), any sentence-transformers id / local path, or a distilabel `Embeddings`
+            instance. With `embeddings_column` it is not loaded; its name only picks the tuned threshold.
+        embeddings_column: optional column of precomputed question vectors (a list of floats per row),
+            e.g. the `embedding` column of distilabel's `EmbeddingGeneration`; a row whose vector is
+            missing, of another length or not finite is not compared (`no_embedding`).
+        representative: which row stands for a cluster: `"first"`, `"best_grounded"` (highest
+            `qabias_grounded`, then `qabias_alignment_score`, when present) or `"longest_answer"`
+            (needs `answer_column`). Defaults to `"first"`.
         artifact_name: name of the saved artifact. Defaults to `"qabias_convergence"`.
+        threshold: runtime parameter, see below.
+        chain_margin: runtime parameter, see below.
+        entity_guard: runtime parameter, see below.
 
     Runtime parameters:
         - `threshold`: cosine similarity from which two questions are duplicates; `None` uses the
@@ -63,7 +84,9 @@ class DeduplicateConvergentQuestions(GlobalStep):
         - answer (`str`, optional): when `answer_column` is set.
         - document (`str`, optional): when `per_document` is true.
         - prompt (`str`, optional): when `prompt_column` is set.
-        - qabias_grounded (`bool`, optional), qabias_alignment_score (`float`, optional): used by `keep="best_grounded"`.
+        - embedding (`List[float]`, optional): when `embeddings_column` is set.
+        - qabias_grounded (`bool`, optional): used by `representative="best_grounded"`.
+        - qabias_alignment_score (`float`, optional): used by `representative="best_grounded"`.
 
     Output columns:
         - qabias_cluster_id (`int`): convergence cluster of the row (0, 1, ... in order of first row).
@@ -71,12 +94,15 @@ class DeduplicateConvergentQuestions(GlobalStep):
         - qabias_duplicate_of (`int | None`): index (in this step's input) of the row kept for the cluster; null on kept rows.
         - qabias_duplicate_score (`float | None`): cosine similarity to the kept row (1.0 for exact repeats).
         - qabias_cluster_prompts (`int | None`): distinct seed prompts in the cluster, when `prompt_column` is set.
-        - qabias_convergence_reason (`str | None`): `missing`, `not_text` or `empty` for questions that were not compared.
+        - qabias_convergence_reason (`str | None`): `missing`, `not_text`, `empty` or `no_embedding` for rows that were not compared.
         - keep_row_after_convergence_filtering (`bool`): false on every cluster member but the kept one.
         - qabias_keep (`bool`): all keep flags of the row together.
 
     Categories:
         - filtering
+
+    References:
+        - [Self-Study Reconsidered](https://arxiv.org/abs/2606.32002)
 
     Examples:
         Tag converged questions (and see why):
@@ -97,6 +123,20 @@ class DeduplicateConvergentQuestions(GlobalStep):
         distiset = pipeline.run(use_cache=False)
         # explanation: distiset.artifacts_path / "deduplicate_convergent_questions_0" / "qabias_convergence"
         ```
+
+        Reuse the embeddings of distilabel's `EmbeddingGeneration` (no model loaded in the GlobalStep):
+
+        ```python
+        from distilabel.models import SentenceTransformerEmbeddings
+        from distilabel.steps import EmbeddingGeneration
+
+        embed = EmbeddingGeneration(
+            embeddings=SentenceTransformerEmbeddings(model="sentence-transformers/all-MiniLM-L6-v2"),
+            input_mappings={"text": "question"},
+        )
+        dedup = DeduplicateConvergentQuestions(embeddings_column="embedding", embedder="minilm")
+        # rows >> embed >> dedup
+        ```
     """
 
     question_column: str = "question"
@@ -104,9 +144,9 @@ class DeduplicateConvergentQuestions(GlobalStep):
     document_column: Optional[str] = "document"
     per_document: bool = False
     prompt_column: Optional[str] = None
-    embedder: str = "minilm"
-    keep: Literal["first", "best_grounded", "longest_answer"] = "first"
-    drop_duplicates: bool = False
+    embedder: Union[str, Embeddings] = "minilm"
+    embeddings_column: Optional[str] = None
+    representative: Literal["first", "best_grounded", "longest_answer"] = "first"
     artifact_name: str = "qabias_convergence"
 
     threshold: Optional[RuntimeParameter[float]] = Field(
@@ -128,8 +168,8 @@ class DeduplicateConvergentQuestions(GlobalStep):
     def _check_options(self) -> "DeduplicateConvergentQuestions":
         if self.per_document and not self.document_column:
             raise ValueError("per_document=True needs a document_column")
-        if self.keep == "longest_answer" and not self.answer_column:
-            raise ValueError('keep="longest_answer" needs an answer_column')
+        if self.representative == "longest_answer" and not self.answer_column:
+            raise ValueError('representative="longest_answer" needs an answer_column')
         return self
 
     @property
@@ -141,7 +181,9 @@ class DeduplicateConvergentQuestions(GlobalStep):
             columns[self.document_column] = True
         if self.prompt_column:
             columns[self.prompt_column] = True
-        if self.keep == "best_grounded":
+        if self.embeddings_column:
+            columns[self.embeddings_column] = True
+        if self.representative == "best_grounded":
             columns[schema.GROUNDED] = False
             columns[schema.ALIGNMENT_SCORE] = False
         return columns
@@ -160,39 +202,56 @@ class DeduplicateConvergentQuestions(GlobalStep):
 
     def load(self) -> None:
         super().load()
-        from distilabel_qabias.embedders import load_embedder
+        if self.embeddings_column is None:
+            from distilabel_qabias.embedders import load_embedder
 
-        self._embedder = load_embedder(self.embedder)
+            self._embedder = load_embedder(self.embedder)
 
     def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
         required = [c for c, needed in self.inputs.items() if needed]  # type: ignore[union-attr]
         schema.require_columns(inputs, required, where=self.name or type(self).__name__)
-        if self._embedder is None:
+        if self._embedder is None and self.embeddings_column is None:
             self.load()
+        text_columns = [c for c in (self.question_column, self.answer_column) if c]
+        set_aside_non_text(inputs, text_columns)
+        cells = [text_cell(row, self.question_column) for row in inputs]
 
         def column(name: Optional[str]) -> Optional[list[Any]]:
             return [row.get(name) for row in inputs] if name else None
 
+        best_grounded = self.representative == "best_grounded"
         result = deduplicate(
-            column(self.question_column),
+            [text for text, _ in cells],
             answers=column(self.answer_column),
             documents=column(self.document_column) if self.per_document else None,
             prompts=column(self.prompt_column),
-            embedder=self._embedder,
+            embedder=self._embedder if self._embedder is not None else self._embedder_name(),
+            embeddings=column(self.embeddings_column),
             threshold=self.threshold,
-            keep=self.keep,
-            grounded=column(schema.GROUNDED) if self.keep == "best_grounded" else None,
-            alignment=column(schema.ALIGNMENT_SCORE) if self.keep == "best_grounded" else None,
+            representative=self.representative,
+            grounded=column(schema.GROUNDED) if best_grounded else None,
+            alignment=column(schema.ALIGNMENT_SCORE) if best_grounded else None,
             chain_margin=self.chain_margin,
             entity_guard=self.entity_guard,
         )
         for index, row in enumerate(inputs):
-            row.update(result.row_columns(index))
-            schema.update_keep(row)
+            duplicate_of = int(result.duplicate_of[index])
+            prompts = int(result.cluster_prompts[index])
+            row[schema.CLUSTER_ID] = int(result.cluster_id[index])
+            row[schema.CLUSTER_SIZE] = int(result.cluster_size[index])
+            row[schema.DUPLICATE_OF] = duplicate_of if duplicate_of >= 0 else None
+            row[schema.DUPLICATE_SCORE] = float(result.duplicate_score[index]) if duplicate_of >= 0 else None
+            row[schema.CLUSTER_PROMPTS] = prompts if prompts >= 0 else None
+            # text_cell's reason first: a cell set aside as non-text reads as None to the clustering
+            row[schema.CONVERGENCE_REASON] = cells[index][1] or result.row_reason[index]
+            set_keep(row, schema.KEEP_CONVERGENCE, duplicate_of < 0)
         self._result = result
         if inputs:
             self._save(result)
-        yield [row for row in inputs if row[schema.KEEP_CONVERGENCE]] if self.drop_duplicates else inputs
+        yield inputs
+
+    def _embedder_name(self) -> str:
+        return self.embedder if isinstance(self.embedder, str) else type(self.embedder).__name__
 
     def _save(self, result: ConvergenceResult) -> None:
         explanation = result.to_dict()

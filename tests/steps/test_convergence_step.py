@@ -4,7 +4,13 @@ from pathlib import Path
 import pytest
 
 from distilabel_qabias import DeduplicateConvergentQuestions, schema
+from distilabel_qabias.embedders import load_embedder
 from evaluation.questions import build_question_set
+
+
+@pytest.fixture(scope="module")
+def wordllama():
+    return load_embedder("wordllama")
 
 
 def _rows(n_documents=25, seed=2):
@@ -63,12 +69,30 @@ def test_step_outputs_keep_flags_and_result():
     assert step.result.rethreshold(step.result.threshold + 0.05).n_duplicates <= result.n_duplicates
 
 
-def test_drop_duplicates_only_when_asked():
+def test_reuses_an_embeddings_column_without_loading_a_model(wordllama):
     rows = _rows(15)
-    tagged = _process(DeduplicateConvergentQuestions(embedder="wordllama"), [dict(r) for r in rows])
-    dropped = _process(DeduplicateConvergentQuestions(embedder="wordllama", drop_duplicates=True), [dict(r) for r in rows])
-    assert len(tagged) == len(rows)
-    assert [r["question"] for r in dropped] == [r["question"] for r in tagged if r[schema.KEEP_CONVERGENCE]]
+    vectors = wordllama.encode([r["question"] for r in rows])
+    for row, vector in zip(rows, vectors.tolist()):
+        row["embedding"] = vector
+    rows[3]["embedding"] = None
+    rows[4]["embedding"] = [0.0, 1.0]
+    step = DeduplicateConvergentQuestions(embeddings_column="embedding", embedder="wordllama")
+    out = _process(step, [dict(r) for r in rows])
+    assert step._embedder is None
+    reference = _process(DeduplicateConvergentQuestions(embedder="wordllama"), [dict(r) for r in rows])
+    assert [r[schema.CONVERGENCE_REASON] for r in out[3:5]] == ["no_embedding", "no_embedding"]
+    assert all(r[schema.KEEP_CONVERGENCE] for r in out[3:5])
+    same = [i for i in range(len(rows)) if i not in (3, 4)]
+    duplicates = [out[i][schema.KEEP_CONVERGENCE] for i in same]
+    assert duplicates == [reference[i][schema.KEEP_CONVERGENCE] for i in same] and not all(duplicates)
+
+
+def test_non_text_questions_are_set_aside_and_tagged():
+    rows = [{"question": "Who painted the ceiling?"}, {"question": 42}, {"question": "\ud800?"}, {"question": " "}]
+    out = _process(DeduplicateConvergentQuestions(embedder="wordllama"), rows)
+    assert [r[schema.CONVERGENCE_REASON] for r in out] == [None, "not_text", "not_text", "empty"]
+    assert out[1]["question"] is None and json.loads(out[1][schema.NON_TEXT_CELLS]) == {"question": 42}
+    assert all(r[schema.KEEP_CONVERGENCE] for r in out)
 
 
 def test_per_document_keeps_repeats_in_different_documents(wiki_docs):
@@ -84,7 +108,7 @@ def test_best_grounded_keeps_the_grounded_row():
         {"question": "Who painted the ceiling?", schema.GROUNDED: False, schema.ALIGNMENT_SCORE: 0.2},
         {"question": "who painted the ceiling", schema.GROUNDED: True, schema.ALIGNMENT_SCORE: 0.9},
     ]
-    out = _process(DeduplicateConvergentQuestions(embedder="wordllama", keep="best_grounded"), rows)
+    out = _process(DeduplicateConvergentQuestions(embedder="wordllama", representative="best_grounded"), rows)
     assert [r[schema.DUPLICATE_OF] for r in out] == [1, None]
 
 
@@ -98,6 +122,6 @@ def test_missing_column_lists_available_columns():
 
 def test_inconsistent_options_are_rejected_at_construction():
     with pytest.raises(ValueError, match="answer_column"):
-        DeduplicateConvergentQuestions(keep="longest_answer")
+        DeduplicateConvergentQuestions(representative="longest_answer")
     with pytest.raises(ValueError, match="document_column"):
         DeduplicateConvergentQuestions(per_document=True, document_column=None)

@@ -4,13 +4,16 @@ import numpy as np
 import pytest
 
 from distilabel_qabias import schema
-from distilabel_qabias.convergence.cluster import deduplicate, similar_pairs
-from distilabel_qabias.embedders import Embedder, load_embedder
+from distilabel_qabias.convergence.dedup import deduplicate
+from distilabel_qabias.convergence.graph import similar_pairs
+from distilabel_qabias.convergence.merge import NodeFacts, merge_guarded
 from distilabel_qabias.convergence.normalize import (
+    FactTable,
     fact_signature,
     normalize_question,
     signature_conflict,
 )
+from distilabel_qabias.embedders import Embedder, load_embedder
 from evaluation.questions import build_question_set, dedup_metrics
 
 
@@ -71,7 +74,7 @@ def _check_one_kept_per_cluster(result):
     for cluster in result.clusters:
         kept = [m for m in cluster.members if m.score is None]
         assert len(kept) == 1 and kept[0].row == cluster.kept_row
-    assert (result.keep == (result.duplicate_of < 0)).all()
+    assert (result.is_kept == (result.duplicate_of < 0)).all()
     dup = result.duplicate_of >= 0
     assert (result.cluster_id[result.duplicate_of[dup]] == result.cluster_id[dup]).all()
 
@@ -79,7 +82,7 @@ def _check_one_kept_per_cluster(result):
 def test_quality_targets_on_a_small_labelled_sample(wordllama):
     questions = build_question_set(80, seed=3)
     result = deduplicate([q.question for q in questions], embedder=wordllama)
-    metrics = dedup_metrics(questions, result.cluster_id, result.keep)
+    metrics = dedup_metrics(questions, result.cluster_id, result.is_kept)
     assert metrics.exact_pairs > 20 and metrics.exact_merged == 1.0
     assert metrics.twin_pairs > 20 and metrics.twin_merged <= 0.02
     assert metrics.paraphrase_merged >= 0.4  # the static model's tuned threshold trades recall for precision
@@ -137,18 +140,48 @@ def test_rethreshold_reuses_the_graph_and_matches_a_fresh_run(wiki_docs, wordlla
         base.rethreshold(0.5)
 
 
-def test_bucketed_neighbour_search_finds_the_pairs_of_the_exhaustive_one(wordllama):
-    questions = list(dict.fromkeys(q.question for q in build_question_set(200, seed=7)))
+def test_approximate_search_finds_the_pairs_of_the_exhaustive_one(wordllama):
+    questions = list(dict.fromkeys(q.question for q in build_question_set(300, seed=7)))
     vectors = wordllama.encode(questions)
     exhaustive = similar_pairs(vectors, 0.85)
-    bucketed = similar_pairs(vectors, 0.85, exact_limit=0, max_bucket=256)
-    assert exhaustive.exhaustive and not bucketed.exhaustive
+    approximate = similar_pairs(vectors, 0.85, exact_limit=0)
+    assert exhaustive.exhaustive and not approximate.exhaustive
     truth = set(zip(exhaustive.src.tolist(), exhaustive.dst.tolist()))
-    found = set(zip(bucketed.src.tolist(), bucketed.dst.tolist()))
-    assert len(truth) > 100
-    assert found <= truth  # bucketing only loses pairs, never invents them
-    assert len(found) / len(truth) >= 0.9
-    assert (np.diff(bucketed.score) <= 0).all()  # most similar first
+    found = set(zip(approximate.src.tolist(), approximate.dst.tolist()))
+    assert len(truth) > 300
+    assert found <= truth  # the index only misses pairs, it never invents them
+    assert len(found) / len(truth) >= 0.95
+    assert (np.diff(approximate.score) <= 0).all()  # most similar first
+    # every pair is scored exactly, whichever search found it
+    sims = np.einsum("ij,ij->i", vectors[approximate.src], vectors[approximate.dst])
+    assert np.allclose(sims, approximate.score, atol=1e-5)
+
+
+def test_fact_table_agrees_with_signature_conflict_on_real_question_pairs(wordllama):
+    questions = list(dict.fromkeys(q.question for q in build_question_set(120, seed=4)))
+    graph = similar_pairs(wordllama.encode(questions), 0.7)
+    signatures = [fact_signature(q) for q in questions]
+    table = FactTable(signatures)
+    codes = table.conflicts(graph.src, graph.dst)
+    expected = [signature_conflict(signatures[a], signatures[b]) for a, b in zip(graph.src.tolist(), graph.dst.tolist())]
+    names = {0: None, 1: "number", 2: "entity"}
+    assert [names[c] for c in codes.tolist()] == expected
+    assert {"number", "entity"} <= set(expected)
+
+
+def test_guarded_merge_refuses_a_constructed_chain_and_explains_it():
+    # Five questions about one fact drift step by step: each neighbour is 0.9 similar, the ends 0.
+    angles = np.deg2rad(np.arange(5) * 25.0)
+    vectors = np.stack([np.cos(angles), np.sin(angles), np.zeros(5)], axis=1).astype(np.float32)
+    texts = [f"What is the colour of the sky {word}?" for word in ("today", "now", "here", "there", "then")]
+    graph = similar_pairs(vectors, 0.5)
+    merges = merge_guarded(vectors, graph, 0.88, chain_margin=0.0, facts=NodeFacts.of(texts, graph))
+    assert len(set(merges.labels.tolist())) >= 2  # single linkage would make one cluster
+    assert set(merges.refused_reason.tolist()) == {"chaining"}
+    for a, b in zip(merges.forest_src.tolist(), merges.forest_dst.tolist()):
+        assert merges.labels[a] == merges.labels[b]
+    unguarded = merge_guarded(vectors, graph, 0.88, chain_margin=1.0, facts=None)
+    assert len(set(unguarded.labels.tolist())) == 1
 
 
 def test_per_document_and_question_answer_modes(wordllama):
@@ -159,37 +192,37 @@ def test_per_document_and_question_answer_modes(wordllama):
     assert qa.cluster_id.tolist() == [0, 1, 0]
 
 
-def test_keep_policies():
+def test_representative_policies():
     texts = ["What is the tallest mountain?", "What is the tallest mountain?", "what is the tallest mountain"]
     wl = load_embedder("wordllama")
-    grounded = deduplicate(texts, embedder=wl, keep="best_grounded", grounded=[False, True, True], alignment=[0.9, 0.5, 0.7])
+    grounded = deduplicate(texts, embedder=wl, representative="best_grounded", grounded=[False, True, True], alignment=[0.9, 0.5, 0.7])
     assert grounded.kept_row.tolist() == [2] and grounded.duplicate_of.tolist() == [2, 2, -1]
-    longest = deduplicate(texts, embedder=wl, keep="longest_answer", answers=["Everest", "Mount Everest in Nepal", None])
+    longest = deduplicate(texts, embedder=wl, representative="longest_answer", answers=["Everest", "Mount Everest in Nepal", None])
     assert longest.cluster_id.tolist() == [0, 1, 2]  # different answers: different rows
-    same_answers = deduplicate(texts, embedder=wl, keep="longest_answer", answers=["Everest"] * 3)
+    same_answers = deduplicate(texts, embedder=wl, representative="longest_answer", answers=["Everest"] * 3)
     assert same_answers.kept_row.tolist() == [0]
     with pytest.raises(ValueError):
-        deduplicate(texts, embedder=wl, keep="random")
+        deduplicate(texts, embedder=wl, representative="random")
 
 
 def test_bad_input_is_tagged_never_merged(wordllama):
     huge = "What is the history of the city? " * 5000
     questions = [None, "", "   ", 42, None, "", "What is a lighthouse?", huge, huge, "What is a lighthouse?"]
     result = deduplicate(questions, embedder=wordllama)
-    reasons = [result.row_columns(i)[schema.CONVERGENCE_REASON] for i in range(len(questions))]
+    reasons = result.row_reason
     assert reasons[:6] == ["missing", "empty", "empty", "not_text", "missing", "empty"]
     assert len(set(result.cluster_id[:6].tolist())) == 6  # each its own cluster
-    assert result.keep[:6].all() and (result.cluster_size[:6] == 1).all()
+    assert result.is_kept[:6].all() and (result.cluster_size[:6] == 1).all()
     assert result.duplicate_of[9] == 6 and result.duplicate_of[8] == 7
     assert json.loads(result.to_json())["not_compared"] == {"empty": [1, 2, 5], "missing": [0, 4], "not_text": [3]}
 
 
 def test_all_identical_single_and_empty_inputs(wordllama):
     same = deduplicate(["Who wrote the novel?"] * 500, embedder=wordllama)
-    assert same.n_clusters == 1 and same.keep.sum() == 1 and same.duplicate_of[1:].tolist() == [0] * 499
+    assert same.n_clusters == 1 and same.is_kept.sum() == 1 and same.duplicate_of[1:].tolist() == [0] * 499
     assert (same.duplicate_score[1:] == 1.0).all()
     one = deduplicate(["Who wrote the novel?"], embedder=wordllama)
-    assert one.n_clusters == 1 and one.keep.tolist() == [True]
+    assert one.n_clusters == 1 and one.is_kept.tolist() == [True]
     none = deduplicate([], embedder=wordllama)
     assert none.n_clusters == 0 and none.to_dict()["rows"] == 0
 

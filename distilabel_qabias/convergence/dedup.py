@@ -1,0 +1,214 @@
+"""Explainable convergence dedup: which generated questions ask the same thing, and which row stands for them.
+
+:func:`deduplicate` runs the stages and times each:
+
+1. **Exact repeats** - rows whose normalised question (and answer, when given) are equal, within one
+   document when ``documents`` is given, form one *node*, embedded once. Unusable questions (missing,
+   not text, blank) are never compared: each is a cluster of its own, with its reason.
+2. **Neighbour graph** - every pair of nodes with cosine >= ``threshold - graph_margin``
+   (:mod:`~distilabel_qabias.convergence.graph`; below the threshold so the result can be
+   re-thresholded without re-embedding).
+3. **Guarded merging** - union-find along edges >= ``threshold`` with the fact and chaining guards
+   (:mod:`~distilabel_qabias.convergence.merge`).
+4. **Representatives** - exactly one row per cluster (``representative="first" | "best_grounded" |
+   "longest_answer"``); every other member records it and its cosine to it
+   (:class:`~distilabel_qabias.convergence.result.ConvergenceResult`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Hashable, Sequence
+
+import numpy as np
+
+from distilabel_qabias.convergence.graph import DEFAULT_EXACT_LIMIT, similar_pairs
+from distilabel_qabias.convergence.merge import DEFAULT_CHAIN_MARGIN
+from distilabel_qabias.convergence.normalize import MAX_COMPARED_CHARS, normalize_question
+from distilabel_qabias.convergence.result import (
+    REPRESENTATIVES,
+    ConvergenceResult,
+    DedupInputs,
+    Representative,
+    hashable,
+)
+from distilabel_qabias.embedders import DEFAULT_THRESHOLDS, FALLBACK_THRESHOLD, Embedder, load_embedder
+from distilabel_qabias.schema import invalid_text_reason
+
+# The graph keeps edges this far below the threshold, so rethreshold() can also go down.
+DEFAULT_GRAPH_MARGIN = 0.06
+# Why a row with a usable question was not compared: its precomputed vector is unusable.
+NO_EMBEDDING = "no_embedding"  # the same code as schema.Reason.NO_EMBEDDING
+
+
+def deduplicate(
+    questions: Sequence[Any],
+    *,
+    answers: Sequence[Any] | None = None,
+    documents: Sequence[Any] | None = None,
+    prompts: Sequence[Any] | None = None,
+    embedder: str | Embedder = "minilm",
+    embeddings: Sequence[Any] | np.ndarray | None = None,
+    threshold: float | None = None,
+    representative: Representative = "first",
+    grounded: Sequence[Any] | None = None,
+    alignment: Sequence[Any] | None = None,
+    chain_margin: float = DEFAULT_CHAIN_MARGIN,
+    entity_guard: bool = True,
+    graph_margin: float = DEFAULT_GRAPH_MARGIN,
+    exact_limit: int = DEFAULT_EXACT_LIMIT,
+    seed: int = 0,
+) -> ConvergenceResult:
+    """Cluster converged questions (question + answer when ``answers`` is given, within a document when
+    ``documents`` is given) and pick one representative row per cluster.
+
+    Args:
+        questions: one value per row; missing, non-string and blank values are tagged, never merged.
+        answers: per-row answers; rows are then similar by the mean of question and answer cosines.
+        documents: per-row document (any hashable value); rows of different documents never merge.
+        prompts: per-row seed prompt; counted per cluster (``cluster_prompts``).
+        embedder: an :class:`Embedder` or a name for :func:`load_embedder`; not loaded when
+            ``embeddings`` is given (its name then only picks the tuned default threshold).
+        embeddings: precomputed per-row vectors (e.g. from distilabel's ``EmbeddingGeneration``); a row
+            whose vector is missing, of the wrong length or not finite is not compared (``no_embedding``).
+        threshold: cosine from which two rows are duplicates; defaults to the embedder's tuned one.
+        representative: ``"first"``, ``"best_grounded"`` (``grounded`` True first, then the highest
+            ``alignment``) or ``"longest_answer"``.
+        chain_margin: clusters join only if their average-link cosine is >= ``threshold - chain_margin``.
+        entity_guard: refuse joins of questions naming different entities, numbers or dates.
+        graph_margin: the neighbour graph keeps edges down to ``threshold - graph_margin`` for rethreshold().
+        exact_limit: partitions up to this many distinct texts are compared exhaustively.
+        seed: seed of the approximate index of larger partitions.
+    """
+    n_rows = len(questions)
+    columns = {"answers": answers, "documents": documents, "prompts": prompts, "grounded": grounded,
+               "alignment": alignment, "embeddings": embeddings}
+    for name, column in columns.items():
+        if column is not None and len(column) != n_rows:
+            raise ValueError(f"{name} has {len(column)} values for {n_rows} questions")
+    model = None
+    if embeddings is None:
+        model = load_embedder(embedder) if isinstance(embedder, str) else embedder
+    name = embedder if isinstance(embedder, str) else embedder.name
+    if threshold is None:
+        threshold = model.default_threshold if model is not None else DEFAULT_THRESHOLDS.get(name, FALLBACK_THRESHOLD)
+    threshold = float(threshold)
+    if not -1.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold is a cosine similarity in [-1, 1], got {threshold}")
+    priority = _priority(n_rows, representative, answers, grounded, alignment)
+    timings: dict[str, float] = {}
+
+    started = time.perf_counter()
+    row_vectors, row_reason = _row_vectors(embeddings, questions)
+    row_node = np.full(n_rows, -1, dtype=np.int64)
+    node_of_key: dict[tuple, int] = {}
+    node_rows: list[list[int]] = []
+    node_question: list[str] = []
+    node_answer: list[str] = []
+    node_partition: list[Hashable] = []
+    for row in range(n_rows):
+        if row_reason[row] is not None:
+            continue
+        question = questions[row][:MAX_COMPARED_CHARS]
+        answer = ""
+        if answers is not None and isinstance(answers[row], str):
+            answer = answers[row][:MAX_COMPARED_CHARS]
+        partition = hashable(documents[row]) if documents is not None else None
+        key = (partition, normalize_question(question), normalize_question(answer) if answers is not None else None)
+        node = node_of_key.get(key)
+        if node is None:
+            node = node_of_key[key] = len(node_rows)
+            node_rows.append([])
+            node_question.append(question.strip())
+            node_answer.append(answer.strip())
+            node_partition.append(partition)
+        node_rows[node].append(row)
+        row_node[row] = node
+    timings["exact_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    if row_vectors is not None:
+        vectors = row_vectors[[rows[0] for rows in node_rows]] if node_rows else row_vectors[:0]
+    else:
+        vectors = model.encode(node_question)
+        if answers is not None:
+            # Concatenated unit halves scaled by 1/sqrt(2): the cosine is the mean of question and answer cosines.
+            vectors = np.hstack([vectors, model.encode(node_answer)]) / np.sqrt(np.float32(2.0))
+    timings["embedding_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    graph = similar_pairs(
+        vectors,
+        max(-1.0, threshold - graph_margin),
+        partitions=node_partition if documents is not None else None,
+        exact_limit=exact_limit,
+        seed=seed,
+    )
+    timings["neighbours_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    node_text = node_question if answers is None else [f"{q}\n{a}" for q, a in zip(node_question, node_answer)]
+    inputs = DedupInputs(
+        questions=list(questions), answers=None if answers is None else list(answers),
+        prompts=None if prompts is None else list(prompts), row_node=row_node, row_reason=row_reason,
+        node_rows=node_rows, node_text=node_text, vectors=vectors, graph=graph, priority=priority,
+        representative=representative, embedder_name=model.name if model is not None else name,
+        chain_margin=float(chain_margin), entity_guard=entity_guard, timings=timings,
+    )
+    _ = inputs.facts  # fact signatures are computed once, for every threshold
+    timings["signatures_s"] = time.perf_counter() - started
+    return ConvergenceResult.at(inputs, threshold)
+
+
+def _row_vectors(embeddings: Any, questions: Sequence[Any]) -> tuple[np.ndarray | None, list[str | None]]:
+    """Unit float32 rows of ``embeddings`` (None without them) and why each row cannot be compared."""
+    reasons = [invalid_text_reason(q) for q in questions]
+    if embeddings is None:
+        return None, reasons
+    if isinstance(embeddings, np.ndarray) and embeddings.ndim == 2:
+        matrix = embeddings.astype(np.float32, copy=False)
+    else:
+        dims = [len(v) for v in embeddings if isinstance(v, (list, tuple, np.ndarray)) and len(v)]
+        dim = max(set(dims), key=dims.count) if dims else 0
+        matrix = np.zeros((len(questions), dim), dtype=np.float32)
+        for row, vector in enumerate(embeddings):
+            if isinstance(vector, (list, tuple, np.ndarray)) and len(vector) == dim:
+                try:
+                    matrix[row] = np.asarray(vector, dtype=np.float32)
+                except (TypeError, ValueError):
+                    matrix[row] = np.nan
+            else:
+                matrix[row] = np.nan
+    norms = np.linalg.norm(matrix, axis=1)
+    usable = np.isfinite(norms) & (norms > 0)
+    for row in np.flatnonzero(~usable).tolist():
+        reasons[row] = reasons[row] or NO_EMBEDDING
+    matrix = np.where(usable[:, None], matrix / np.where(usable, norms, 1.0)[:, None], 0.0).astype(np.float32)
+    return matrix, reasons
+
+
+def _priority(
+    n_rows: int,
+    representative: str,
+    answers: Sequence[Any] | None,
+    grounded: Sequence[Any] | None,
+    alignment: Sequence[Any] | None,
+) -> np.ndarray:
+    """Higher = better representative (ties go to the first row)."""
+    priority = np.zeros(n_rows, dtype=np.float64)
+    if representative == "best_grounded":
+        for row in range(n_rows):
+            is_grounded = grounded is not None and grounded[row] is True
+            score = alignment[row] if alignment is not None else None
+            usable = isinstance(score, (int, float)) and not isinstance(score, bool) and math.isfinite(score)
+            priority[row] = (2.0 if is_grounded else 0.0) + (min(max(float(score), 0.0), 1.0) if usable else 0.0)
+    elif representative == "longest_answer":
+        if answers is None:
+            raise ValueError('representative="longest_answer" needs answers')
+        for row in range(n_rows):
+            answer = answers[row]
+            priority[row] = len(answer.strip()) if isinstance(answer, str) else -1.0
+    elif representative != "first":
+        raise ValueError(f"representative must be one of {REPRESENTATIVES}, got {representative!r}")
+    return priority

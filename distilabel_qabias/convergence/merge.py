@@ -1,0 +1,273 @@
+"""Guarded merging: which nodes of the neighbour graph form one cluster, and why others were kept apart.
+
+Nodes join along edges >= ``threshold`` (union-find in Kruskal order, most similar first) under two
+guards:
+
+* *fact guard* - two questions that name a different entity, number or date never join
+  (:class:`~distilabel_qabias.convergence.normalize.FactTable`), neither directly nor through a
+  cluster (a cluster's entities are checked against the other cluster's);
+* *chaining guard* - two clusters join only if their average-link similarity (the mean cosine over
+  all cross pairs, from the clusters' summed vectors) is >= ``threshold - chain_margin``, so a chain
+  a~b~c whose ends are far apart is cut even though every link passes.
+
+Most of the work is done on whole arrays. Edges between questions that ask different facts are
+refused first, in bulk; the rest fall into connected components (scipy). A component that no merge
+order could break up - one entity set (or sets that cannot clash), and every pair of members close
+enough that no average link can fall below the floor - is one cluster, joined along its maximum
+spanning forest: exactly what Kruskal would do, without visiting its edges. Only the other
+components are merged edge by edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+
+from distilabel_qabias.convergence.graph import NeighbourGraph
+from distilabel_qabias.convergence.normalize import (
+    CONFLICT_NAMES,
+    FactSignature,
+    FactTable,
+    entities_conflict,
+    fact_signature,
+)
+
+# Two clusters join only if their average-link similarity is >= threshold - chain_margin; 0 (plain
+# average linkage at the threshold) gave the best paraphrase/related-question trade-off in
+# benchmarks/eval_dedup.py for MiniLM and WordLlama (0.05 merged far more different questions).
+DEFAULT_CHAIN_MARGIN = 0.0
+# Components up to this size that fail the centroid bound get their exact smallest pairwise cosine.
+_PAIRWISE_CHECK_SIZE = 64
+
+
+@dataclass(frozen=True)
+class NodeFacts:
+    """Fact signatures of the nodes that have edges (``row_of[node]`` indexes ``table``, -1 elsewhere)."""
+
+    table: FactTable
+    row_of: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str], graph: NeighbourGraph) -> "NodeFacts":
+        nodes = np.unique(np.concatenate([graph.src, graph.dst]))
+        row_of = np.full(len(texts), -1, dtype=np.int64)
+        row_of[nodes] = np.arange(len(nodes))
+        return cls(FactTable([fact_signature(texts[n]) for n in nodes.tolist()]), row_of)
+
+    def signature(self, node: int) -> FactSignature:
+        return self.table.signatures[self.row_of[node]]
+
+
+@dataclass(frozen=True)
+class Merges:
+    """Cluster label per node, the edges that joined clusters, and the joins refused (most similar first)."""
+
+    labels: np.ndarray
+    forest_src: np.ndarray
+    forest_dst: np.ndarray
+    forest_score: np.ndarray
+    refused_src: np.ndarray
+    refused_dst: np.ndarray
+    refused_score: np.ndarray
+    refused_reason: np.ndarray  # "number" | "entity" | "chaining"
+
+
+def merge_guarded(
+    vectors: np.ndarray, graph: NeighbourGraph, threshold: float, *, chain_margin: float, facts: NodeFacts | None
+) -> Merges:
+    """Clusters of the nodes (rows of ``vectors``) along ``graph`` edges >= ``threshold``; ``facts=None``
+    turns the fact guard off."""
+    n_nodes = len(vectors)
+    usable = graph.above(threshold)
+    src, dst, score = graph.src[:usable], graph.dst[:usable], graph.score[:usable]
+    refused = []
+    if facts is not None and usable:
+        codes = facts.table.conflicts(facts.row_of[src], facts.row_of[dst])
+        bad = codes > 0
+        names = np.array([""] + [CONFLICT_NAMES[c] for c in sorted(CONFLICT_NAMES)])
+        refused.append((src[bad], dst[bad], score[bad], names[codes[bad]]))
+        src, dst, score = src[~bad], dst[~bad], score[~bad]
+    link_floor = threshold - chain_margin
+    n_components, component = connected_components(
+        sparse.coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n_nodes, n_nodes)), directed=False
+    )
+    hard = _components_needing_order(vectors, component, n_components, link_floor, facts)
+    hard_edge = hard[component[src]]
+    forest = [_spanning_forest(n_nodes, src[~hard_edge], dst[~hard_edge], score[~hard_edge])]
+    labels = component.astype(np.int64)
+    if hard_edge.any():
+        ordered = _kruskal(vectors, src[hard_edge], dst[hard_edge], score[hard_edge], link_floor, facts)
+        hard_nodes = np.flatnonzero(hard[component])
+        labels[hard_nodes] = n_components + ordered.labels[hard_nodes]
+        forest.append((ordered.forest_src, ordered.forest_dst, ordered.forest_score))
+        refused.append((ordered.refused_src, ordered.refused_dst, ordered.refused_score, ordered.refused_reason))
+    f_src, f_dst, f_score = (np.concatenate(parts) for parts in zip(*forest))
+    if refused:
+        r_src, r_dst, r_score, r_reason = (np.concatenate(parts) for parts in zip(*refused))
+    else:
+        r_src = r_dst = np.empty(0, dtype=np.int64)
+        r_score, r_reason = np.empty(0, dtype=np.float32), np.empty(0, dtype="<U8")
+    order = np.argsort(-r_score, kind="stable")
+    return Merges(labels, f_src, f_dst, f_score, r_src[order], r_dst[order], r_score[order], r_reason[order])
+
+
+def _components_needing_order(
+    vectors: np.ndarray, component: np.ndarray, n_components: int, link_floor: float, facts: NodeFacts | None
+) -> np.ndarray:
+    """Per component: True when some merge order inside it could be refused, so it is merged edge by edge."""
+    sizes = np.bincount(component, minlength=n_components)
+    members = np.flatnonzero(sizes[component] > 1)
+    members = members[np.argsort(component[members], kind="stable")]
+    groups = component[members]
+    starts = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
+    hard = np.zeros(n_components, dtype=bool)
+    if not len(members):
+        return hard
+
+    # Chaining: every member within angle t of the centroid puts every pair within 2t, so every
+    # average link is >= cos(2t) = 2 cos(t)^2 - 1.
+    local = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(members)]))
+    member_vectors = vectors[members]
+    sums = sparse.csr_matrix((np.ones(len(members), dtype=np.float32), (local, np.arange(len(members)))),
+                             shape=(len(starts), len(members))) @ member_vectors
+    centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    closeness = np.einsum("ij,ij->i", member_vectors, centroids[local])
+    nearest_ok = np.minimum.reduceat(closeness, starts)
+    bound_ok = (nearest_ok > 0) & (2 * nearest_ok.astype(np.float64) ** 2 - 1 >= link_floor)
+    for g in np.flatnonzero(~bound_ok).tolist():
+        block = member_vectors[starts[g] : starts[g] + sizes[groups[starts[g]]]]
+        if len(block) > _PAIRWISE_CHECK_SIZE or (block @ block.T).min() < link_floor:
+            hard[groups[starts[g]]] = True
+
+    if facts is not None:
+        # Entities: a component whose members name one entity set (or none) cannot clash.
+        entity = facts.table.entity_code[facts.row_of[members]]
+        named = entity > 0
+        pairs = np.unique(np.stack([groups[named], entity[named]], axis=1), axis=0) if named.any() else np.empty((0, 2), np.int64)
+        several = np.flatnonzero(np.bincount(pairs[:, 0], minlength=n_components) > 1) if len(pairs) else []
+        position = {int(c): i for i, c in enumerate(groups[starts].tolist())}
+        for c in several:
+            if hard[c]:
+                continue
+            start = starts[position[int(c)]]
+            nodes = members[start : start + sizes[c]]
+            hard[c] = _entities_may_clash([facts.signature(int(n)) for n in nodes])
+    return hard
+
+
+def _entities_may_clash(signatures: list[FactSignature]) -> bool:
+    """Could two sub-clusters of these questions clash on entities? Each entity set is checked with the
+    words *every* question naming it shares: a sub-cluster always mentions at least those."""
+    shared: dict[frozenset[str], frozenset[str]] = {}
+    for sig in signatures:
+        if sig.entities:
+            shared[sig.entities] = shared[sig.entities] & sig.words if sig.entities in shared else sig.words
+    sets = list(shared.items())
+    return any(
+        entities_conflict(a, words_a, b, words_b)
+        for i, (a, words_a) in enumerate(sets) for b, words_b in sets[i + 1 :]
+    )
+
+
+def _spanning_forest(n_nodes: int, src: np.ndarray, dst: np.ndarray, score: np.ndarray):
+    """The maximum spanning forest of the edges: the edges Kruskal joins clusters along."""
+    if not len(src):
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0, dtype=np.float32)
+    weights = sparse.coo_matrix((2.0 - score.astype(np.float64), (src, dst)), shape=(n_nodes, n_nodes)).tocsr()
+    tree = minimum_spanning_tree(weights).tocoo()
+    low, high = np.minimum(tree.row, tree.col), np.maximum(tree.row, tree.col)
+    return low.astype(np.int64), high.astype(np.int64), (2.0 - tree.data).astype(np.float32)
+
+
+class _ClusterFacts:
+    """What the entity guard needs of a cluster: its number set (merges need equal numbers) and each
+    distinct entity set with the words of the questions that name it."""
+
+    __slots__ = ("numbers", "entities")
+
+    def __init__(self, signature: FactSignature):
+        self.numbers = signature.numbers
+        self.entities = {signature.entities: signature.words} if signature.entities else {}
+
+    def conflict(self, other: "_ClusterFacts") -> str | None:
+        if self.numbers != other.numbers:
+            return "number"
+        for ents_a, words_a in self.entities.items():
+            for ents_b, words_b in other.entities.items():
+                if entities_conflict(ents_a, words_a, ents_b, words_b):
+                    return "entity"
+        return None
+
+    def absorb(self, other: "_ClusterFacts") -> None:
+        for ents, words in other.entities.items():
+            self.entities[ents] = self.entities.get(ents, frozenset()) | words
+
+
+def _kruskal(
+    vectors: np.ndarray, src: np.ndarray, dst: np.ndarray, score: np.ndarray, link_floor: float, facts: NodeFacts | None
+) -> Merges:
+    """Union-find over ``src - dst`` edges (most similar first) with both guards checked at every join."""
+    parent = np.arange(len(vectors))
+    size = np.ones(len(vectors), dtype=np.int64)
+    sums: dict[int, np.ndarray] = {}
+    cluster_facts: dict[int, _ClusterFacts] = {}
+    known_conflicts: dict[tuple[int, int], str] = {}
+    forest: list[tuple[int, int, float]] = []
+    refused: list[tuple[int, int, float, str]] = []
+
+    def find(node: int) -> int:
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
+        return root
+
+    def facts_of(root: int) -> _ClusterFacts:
+        found = cluster_facts.get(root)
+        if found is None:
+            found = cluster_facts[root] = _ClusterFacts(facts.signature(root))
+        return found
+
+    for a, b, s in zip(src.tolist(), dst.tolist(), score.tolist()):
+        root_a, root_b = find(a), find(b)
+        if root_a == root_b:
+            continue
+        if facts is not None:
+            # Conflicts only grow as clusters absorb others, so a refused pair of roots stays refused.
+            pair = (root_a, root_b) if root_a < root_b else (root_b, root_a)
+            conflict = known_conflicts.get(pair)
+            if conflict is None:
+                conflict = known_conflicts[pair] = facts_of(root_a).conflict(facts_of(root_b)) or ""
+            if conflict:
+                refused.append((a, b, s, conflict))
+                continue
+        sum_a = sums.get(root_a, vectors[root_a])
+        sum_b = sums.get(root_b, vectors[root_b])
+        if float(sum_a @ sum_b) / (size[root_a] * size[root_b]) < link_floor:
+            refused.append((a, b, s, "chaining"))
+            continue
+        if size[root_a] < size[root_b]:
+            root_a, root_b = root_b, root_a
+        parent[root_b] = root_a
+        size[root_a] += size[root_b]
+        sums[root_a] = sum_a + sum_b
+        sums.pop(root_b, None)
+        if facts is not None:
+            facts_of(root_a).absorb(cluster_facts.pop(root_b))
+        forest.append((a, b, s))
+    roots = np.unique(np.concatenate([src, dst]))
+    labels = np.arange(len(vectors))
+    labels[roots] = [find(n) for n in roots.tolist()]
+    f = np.array(forest, dtype=np.float64).reshape(-1, 3)
+    r_nodes = np.array([(a, b) for a, b, _, _ in refused], dtype=np.int64).reshape(-1, 2)
+    return Merges(
+        labels, f[:, 0].astype(np.int64), f[:, 1].astype(np.int64), f[:, 2].astype(np.float32),
+        r_nodes[:, 0], r_nodes[:, 1], np.array([r[2] for r in refused], dtype=np.float32),
+        np.array([r[3] for r in refused], dtype="<U8"),
+    )
