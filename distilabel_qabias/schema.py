@@ -90,6 +90,8 @@ class Reason(str, Enum):
     # SampleTargetSpans (qabias_target_reason; details go to qabias_target_detail)
     DUPLICATE_DOCUMENT = "duplicate_document"  # the same text was already seen by this step
     NO_ELIGIBLE_SENTENCE = "no_eligible_sentence"  # every sentence is markup, instruction-like or a fragment
+    # DeduplicateConvergentQuestions (qabias_convergence_reason)
+    NO_EMBEDDING = "no_embedding"  # embeddings_column given, and the row's vector is missing, of another length or not finite
 
     def __str__(self) -> str:  # so f-strings and json write the code, not "Reason.MISSING"
         return self.value
@@ -167,7 +169,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(CLUSTER_PROMPTS, "int or null", "distinct seed prompts that fell into the cluster (when a prompt column is given)", "DeduplicateConvergentQuestions"),
     Column(DUPLICATE_OF, "int or null", "row index kept for this cluster (null on the kept row)", "DeduplicateConvergentQuestions"),
     Column(DUPLICATE_SCORE, "float or null", "similarity to the kept row (null on the kept row)", "DeduplicateConvergentQuestions"),
-    Column(CONVERGENCE_REASON, "str or null", "why a question was not compared (missing, not_text, empty); it is its own cluster", "DeduplicateConvergentQuestions"),
+    Column(CONVERGENCE_REASON, "str or null", "why a question was not compared (missing, not_text, empty, no_embedding); it is its own cluster", "DeduplicateConvergentQuestions"),
     Column(KEEP_CONVERGENCE, "bool", "false on every cluster member but the kept one", "DeduplicateConvergentQuestions"),
     Column(KEEP, "bool", "all keep_row_after_*_filtering flags present on the row, AND-ed", "every step"),
     Column(NON_TEXT_CELLS, "str or null", "JSON object {column: original value} of cells a step needed as text that were not text; the cell itself is set to null so the dataset stays writable", "every step that reads text"),
