@@ -201,6 +201,7 @@ def test_pathological_input_does_not_crash_or_hang(text):
     result = scrub_text(text)
     check_edits(text, result.artifacts)
     assert apply_artifacts(text, result.artifacts) == result.text
+    assert scrub_text(result.text).text == result.text
 
 
 MARKUP_ALPHABET = st.sampled_from(list("<>/&;#[]{}()|*_~`'\"\\$%=!-:. \n\tabcAB01") + ["<b>", "</p>", "&amp;", "[12]", "{{", "}}", "\\textbf{",
@@ -249,6 +250,8 @@ def test_wikipedia_hatnote_lines_are_page_chrome(wiki_docs):
         ("\x01\x02\x1b[31mANSI", "ANSI"),  # controls next to a terminal escape
         ("<<b>b>bold</b>", "bold"),  # removing a tag rebuilds one
         ("&amp;lt;br&amp;gt;", ""),  # double-escaped markup
+        ("<!--" * 20 + "text", "text"),  # every unclosed comment opener goes at once
+        ("Jump to navigation " * 40 + "\nParis.", "\nParis."),  # a long run of navigation phrases
     ],
 )
 def test_one_pass_leaves_no_residue(text, once):

@@ -97,10 +97,14 @@ def detect_boilerplate(text: str, edits: EditSet) -> None:
     lowered = text.lower()
     if not any(key in lowered for key in _BOILERPLATE_INLINE_KEYS):
         return
+    previous_end = -1
     for m in _BOILERPLATE_INLINE_RE.finditer(text):
-        if _starts_sentence(text, m.start()):
-            start = absorb_space_before(text, m.start())
+        # a phrase right after one just removed starts where that one started ("Jump to navigation" x 40)
+        follows_removed = previous_end >= 0 and not text[previous_end:m.start()].strip(HORIZONTAL_SPACE)
+        if follows_removed or _starts_sentence(text, m.start()):
+            start = max(absorb_space_before(text, m.start()), previous_end)
             # take the space on one side only: before it mid-line, after it at a line start
             end = m.start() + len(m.group().rstrip()) if start < m.start() else m.end()
-            edits.add(Artifact(start, end, BOILERPLATE))
+            if edits.add(Artifact(start, end, BOILERPLATE)):
+                previous_end = end
 

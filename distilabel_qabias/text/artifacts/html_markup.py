@@ -34,8 +34,10 @@ def detect_html_blocks(text: str, edits: EditSet) -> None:
         if start < 0:
             break
         close = text.find("-->", start + 4)
-        if close < 0:
-            edits.add(Artifact(start, start + 4, HTML_BLOCK))
+        if close < 0:  # every opener left is unclosed: drop each marker, keep the text
+            while start >= 0:
+                edits.add(Artifact(start, start + 4, HTML_BLOCK))
+                start = text.find("<!--", start + 4)
             break
         edits.add(Artifact(start, close + 3, HTML_BLOCK))
         pos = close + 3

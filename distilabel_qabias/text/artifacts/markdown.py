@@ -90,7 +90,7 @@ def detect_markdown_links(text: str, edits: EditSet) -> None:
             edits.add(Artifact(m.start(), m.start() + 1, MARKDOWN_LINK), Artifact(m.end(2), m.end(), MARKDOWN_LINK))
 
 
-_MD_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?=\S)", re.M)
+_MD_HEADING_RE = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+)+(?=\S)", re.M)  # "## ## Title": all markers at once
 _MD_HEADING_CLOSE_RE = re.compile(r"(?<![ \t])[ \t]+#{1,6}[ \t\r]*$", re.M)
 _SETEXT_RE = re.compile(r"(?<=[^\n]\n)[ \t]{0,3}(?:={3,}|-{3,})[ \t]*\r?(?:\n|$)")
 _MD_QUOTE_RE = re.compile(r"^[ \t]{0,3}>[ \t]?(?=\S)", re.M)

@@ -57,18 +57,24 @@ _MAX_ROUNDS = 8
 
 
 class _LineStage:
-    """A line-local stage that remembers the lines it found clean, so later rounds skip them."""
+    """A line-local stage that, after its first run, skips the lines it has already found clean."""
 
     def __init__(self, find: Callable[[str], list[Artifact]]):
         self.find = find
         self.clean_lines: set[str] = set()
+        self.first_run: tuple[str, list[Artifact]] | None = None  # sorted into clean_lines when needed
+        self.runs = 0
 
     def __call__(self, text: str) -> list[Artifact]:
-        if not self.clean_lines:
+        self.runs += 1
+        if self.runs == 1:  # the whole text at once; most texts need no second round
             found = self.find(text)
-            self._remember_clean(text, found)
+            self.first_run = (text, found)
             return found
-        found: list[Artifact] = []
+        if self.first_run is not None:
+            self._remember_clean(*self.first_run)
+            self.first_run = None
+        found = []
         for start, end in _lines(text):
             line = text[start:end]
             if line in self.clean_lines:
