@@ -445,3 +445,16 @@ def test_recipes_name_their_steps_for_the_cli_and_pipelines():
     scrub = recipes.scrub_steps("text", mode="tag")
     assert [s.name for s in scrub] == [recipes.SCRUB_ARTIFACTS, recipes.SCRUB_INSTRUCTIONS]
     assert scrub[0].mode == "tag" and scrub[1].mode == "tag"
+
+
+def test_csv_values_are_audited_as_the_strings_they_are(tmp_path):
+    source = tmp_path / "qa.csv"
+    source.write_text("id,question,answer\n001,When did the Eiffel Tower open?,1889\n002,Who owns the tower?,NA\n",
+                      encoding="utf-8")
+    output = tmp_path / "audited.csv"
+    result, text = invoke("audit", source, "-o", output, "--embedder", "wordllama")
+    assert result.exit_code == 0, text
+    audited = load_rows(str(output))
+    assert [(r["id"], r["answer"]) for r in audited] == [("001", "1889"), ("002", "NA")]
+    assert all(r[schema.NON_TEXT_CELLS] == "" for r in audited)  # nothing set aside as "not text"
+    assert output.read_text(encoding="utf-8").splitlines()[1].startswith("001,When did the Eiffel Tower open?,1889,")
