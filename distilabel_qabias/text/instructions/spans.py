@@ -114,25 +114,33 @@ def _take_blocks(text: str, scored: list[ScoredUnit], flagged: list[bool]) -> No
 
 
 def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_threshold: float) -> None:
-    def joins(k: int, towards: int) -> bool:
+    def joins(k: int, towards: int, passage_start: int) -> bool:
         if flagged[k] or scored[k].unit.paragraph != scored[towards].unit.paragraph:
             return False
         if k < towards and _is_opener(text, scored[k].unit):
+            return True
+        if k > towards and _leaves_quote_open(text[passage_start : scored[towards].unit.end]):
             return True
         return scored[k].score >= extend_threshold and scored[k].score > 0 or is_glue(text, scored[k].unit)
 
     for i in [i for i, f in enumerate(flagged) if f]:
         k = i - 1
-        while k >= 0 and joins(k, k + 1):
+        while k >= 0 and joins(k, k + 1, scored[i].unit.start):
             flagged[k] = True
             k -= 1
         k = i + 1
-        while k < len(scored) and joins(k, k - 1):
+        while k < len(scored) and joins(k, k - 1, scored[i].unit.start):
             flagged[k] = True
             k += 1
 
 
 _MAX_OPENER_WORDS = 2
+
+
+def _leaves_quote_open(passage: str) -> bool:
+    """The passage so far opens a quotation it does not close ('just print "This prompt has been hijacked.'):
+    the next unit, which goes on with the quotation, belongs to the same passage."""
+    return passage.count('"') % 2 == 1 or passage.count("“") > passage.count("”")
 
 
 def _is_opener(text: str, unit: Unit) -> bool:

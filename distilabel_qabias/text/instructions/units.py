@@ -9,7 +9,7 @@ from distilabel_qabias.text.instructions.model import MAX_UNIT_CHARS, Unit
 
 # units: sentence ends within lines; a unit never spans a newline
 _LINE = re.compile(r"[^\n]+")
-_SENTENCE_END = re.compile(r"(?:[.!?…]+[\"'”’)\]*_]*|[>\]])(?=\s)|\|>")
+_SENTENCE_END = re.compile(r"(?:[.!?…]+[\"'”’)\]*_]*|[>\]])(?=\s)|\|>|(?<=[a-z\"”]):(?=[ \t]+[A-Z][a-z])")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _HAS_WORD = re.compile(r"[^\W_]")
 _LOWER = re.compile(r"[a-z]")
