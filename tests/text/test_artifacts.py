@@ -13,7 +13,6 @@ from evaluation.inject_artifacts import (
     score_kind,
 )
 from distilabel_qabias.text.artifacts import ARTIFACT_TYPES, apply_artifacts, find_artifacts, scrub_text
-from distilabel_qabias.text.markup_questions import asks_about_markup
 
 
 def scrubbed(text: str) -> str:
@@ -137,26 +136,6 @@ def test_mixed_artifacts_in_one_document(wiki_docs):
     for i, doc in enumerate(wiki_docs[:30]):
         injected = inject(doc.text, ["boilerplate_nav", "html_block", "wiki_citation", "markdown_emphasis", "invisible"], seed=i)
         assert normalise_whitespace(scrub_text(injected.corrupted).text) == normalise_whitespace(doc.text)
-
-
-def test_questions_about_markup():
-    hijacked = [
-        "What does the <div> tag contain?",
-        "What is written in bold in the heading?",
-        "What is the URL of the link?",
-        "Which words are shown in italics?",
-        "What does the first bullet point say?",
-    ]
-    content = [
-        "Who founded Rome?",
-        "What is the link between smoking and cancer?",
-        "What is the price tag of the Model S?",
-        "Which table tennis player won gold in 2008?",
-        "What does HTML stand for?",
-    ]
-    assert all(asks_about_markup(q) for q in hijacked)
-    assert not any(asks_about_markup(q) for q in content)
-    assert not asks_about_markup(None)
 
 
 def test_non_string_input_is_a_type_error():
