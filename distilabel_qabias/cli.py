@@ -13,6 +13,7 @@ failed or interrupted push loses nothing.
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
@@ -173,6 +174,7 @@ def _run(steps: dict[str, Any], rows: list[dict], drop_name: str) -> tuple[list[
     check_columns(list(steps.values()), rows)
     # our progress bars replace the model loaders' own (transformers reads this when it is imported)
     huggingface_hub.utils.disable_progress_bars()
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # which CPU build it tried, at INFO
     drop = steps.get(drop_name)
     work = [step for name, step in steps.items() if name != drop_name]
     tagged = run_steps(work, rows, console=console, validate=False)
