@@ -16,6 +16,7 @@ _LAZY = {
     "TagSpanCoverage": "distilabel_qabias.steps.coverage",
     "DeduplicateConvergentQuestions": "distilabel_qabias.steps.convergence",
     "QABiasReport": "distilabel_qabias.steps.report",
+    "DropFlaggedRows": "distilabel_qabias.steps.drop",
 }
 
 __all__ = ["__version__", *_LAZY]
