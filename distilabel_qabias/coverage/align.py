@@ -1,12 +1,8 @@
 """Evidence alignment: which sentence of its document does a question-answer pair draw on, and is the
 answer supported by the document at all?
 
-Pure module (no distilabel import). Real generator output rarely copies the document: answers wrap
-the fact in a long sentence ("According to the text, it was completed in 1889."), rewrite numbers
-and dates ("1,000"/"1000"/"one thousand", "March 3, 1921"/"3 March 1921", "19th"/"nineteenth"),
-and questions paraphrase. So every text goes through the same normalisation (lower case, light
-stemming, numbers and number words to digits, ordinals to "19th", month abbreviations to names,
-generator boilerplate dropped) and each sentence is scored by
+Documents, questions and answers are compared as content tokens (``coverage.tokens``: numbers,
+dates and ordinals normalised, generator boilerplate dropped). Each candidate sentence is scored by
 
 * how much of the answer's *new* content (answer words the question does not already contain,
   weighted by rarity in the document, numbers counted double) the sentence holds,
@@ -28,248 +24,49 @@ pair is *grounded* when
    words must occur in the document.
 
 A quoted evidence, when given, must be found in the document (YourBench-style citation check) and
-sets the span. An ungrounded row keeps its best guess of a span only if some support was found;
-the reason says why it failed. Rows that cannot be aligned (missing, empty or non-string document
-or answer, an answer much longer than the document) fail with a reason and null offsets.
+sets the span. An ungrounded row keeps its best guess of a span only if some support was found.
+Every failure carries a :class:`~distilabel_qabias.schema.Reason` code and a detail with the numbers.
 
-Documents are indexed once (sentences, tokens, inverted index) and cached, because many QA rows
-share one document.
+The work per row is bounded whatever the input: sentences are at most
+``text.segment.MAX_SENTENCE_CHARS`` long, at most ``MAX_CANDIDATES`` sentences are scored, the
+character-level comparisons use the first ``FUZZY_ANSWER_CHARS`` of the answer and the ends of a
+quote, and few words per sentence get a spelling-variant lookup. So alignment time grows linearly
+with the length of the document and the answer, even for text without sentence punctuation.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from rapidfuzz import fuzz, process
 
-from distilabel_qabias.text.segment import Sentence, sentence_at, split_sentences
-from distilabel_qabias.text.segment import clear_cache as split_sentences_cache_clear
+from distilabel_qabias.coverage.index import DocumentIndex, clear_caches, index_document
+from distilabel_qabias.coverage.tokens import fuzzy_text, is_number, name_tokens, normalize_tokens
+from distilabel_qabias.schema import Reason, invalid_text_reason
+from distilabel_qabias.text.segment import sentence_at
 
-# --- normalisation -----------------------------------------------------------------------------
+__all__ = [
+    "Alignment",
+    "AlignmentWeights",
+    "DEFAULT_WEIGHTS",
+    "align",
+    "align_batch",
+    "check_inputs",
+    "clear_caches",
+]
 
-_STOPWORDS = frozenset(
-    """a an the and or but if then than that this these those there here of in on at to for from by with without
-    about above below into onto over under after before during since until upon within between among through
-    is are was were be been being am do does did done doing has have had having will would shall should can
-    could may might must it its it's he she they them their theirs his her hers him we us our you your i me my
-    who whom whose which what when where why how whats what's also as so such not no nor only very too just
-    any all both each few more most other some same own one's there's s t d ll re ve m o y""".split()
-)
-# Words generators wrap answers and questions in; they say nothing about the document's content.
-_BOILERPLATE = frozenset(
-    """according text document passage article context paragraph mention mentioned mentions state stated
-    states say says said describe described describes answer question based information provided given
-    refer refers referred indicate indicates indicated explain explains explained note noted notes""".split()
-)
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
-_ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
-    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
-    "twentieth": 20, "twenty-first": 21, "thirtieth": 30, "hundredth": 100,
-}
-_MONTHS = {
-    "jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july",
-    "aug": "august", "sep": "september", "sept": "september", "oct": "october", "nov": "november",
-    "dec": "december",
-}
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s)?|[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.UNICODE)
-_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-_ORDINAL_SUFFIX = re.compile(r"^(\d+)(st|nd|rd|th)$")
+MAX_CANDIDATES = 32  # sentences fully scored per row (long documents)
+FUZZY_ANSWER_CHARS = 300  # the answer's characters compared with a sentence by partial ratio
+MAX_SPELLING_LOOKUPS = 64  # answer words per sentence that may match a word spelled almost alike
+QUOTE_CHARS = 300  # a quoted evidence is located by its first (and last) this many characters
+WHOLE_DOCUMENT_QUOTE_SEARCH = 20_000  # longer documents: a quote is searched near the sentences sharing its words
+QUOTE_REGIONS = 3
 
-
-def _number_token(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-def _stem(word: str) -> str:
-    """Very light stemming: enough to match 'goats'/'goat', 'studied'/'studies', not a real stemmer."""
-    if len(word) <= 3:
-        return word
-    if word.endswith(("'s", "’s")):
-        word = word[:-2]
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("ied") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("ing") and len(word) > 5:
-        return word[:-3]
-    if word.endswith("ed") and len(word) > 4:
-        return word[:-2]
-    if word.endswith("es") and len(word) > 4 and word[-3] in "sxz":
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-@lru_cache(maxsize=200_000)
-def _word_tokens(word: str) -> tuple[str, ...]:
-    """Tokens of one lower-cased non-number word (cached: the same words recur in every row)."""
-    if word in _ORDINALS:
-        return (f"{_ORDINALS[word]}th",)
-    if word in _STOPWORDS or word in _BOILERPLATE:
-        return ()
-    if word.rstrip(".") in _MONTHS:
-        return (_MONTHS[word.rstrip(".")],)
-    out = []
-    for part in word.split("-") if "-" in word else (word,):
-        if part in _ORDINALS:  # "fifth-largest"
-            out.append(f"{_ORDINALS[part]}th")
-        elif part and part not in _STOPWORDS:
-            out.append(_stem(part))
-    return tuple(out)
-
-
-def normalize_tokens(text: str) -> list[str]:
-    """Content tokens of ``text``: numbers as canonical digits, words lightly stemmed.
-
-    ``"twenty-five"``, ``"25"`` -> ``"25"``; ``"1,000"``, ``"one thousand"`` -> ``"1000"``;
-    ``"nineteenth"``, ``"19th"`` -> ``"19th"``; ``"Sept."`` -> ``"september"``. Stop words and
-    generator boilerplate ("according to the text") are dropped.
-    """
-    raw = [t.lower() for t in _TOKEN.findall(text)]
-    out: list[str] = []
-    pending: Optional[float] = None  # a number being read from words ("two hundred and five")
-    current = 0.0
-
-    def flush() -> None:
-        nonlocal pending, current
-        if pending is not None:
-            out.append(_number_token(pending + current))
-            pending, current = None, 0.0
-
-    for word in raw:
-        word = word.replace("’", "'")
-        if word[0].isdigit():
-            ordinal = _ORDINAL_SUFFIX.match(word)
-            if ordinal:
-                flush()
-                out.append(f"{int(ordinal.group(1))}th")
-                continue
-            if word.endswith("s") and word[:-1].isdigit():  # 1980s
-                flush()
-                out.append(word)
-                continue
-            digits = word.replace(",", "") if _THOUSANDS.match(word) else word.replace(",", ".")
-            try:
-                value = float(digits)
-            except ValueError:
-                flush()
-                out.append(word)
-                continue
-            flush()
-            pending, current = 0.0, value
-            continue
-        if word in _UNITS or ("-" in word and all(p in _UNITS for p in word.split("-"))):
-            value = float(sum(_UNITS[p] for p in word.split("-")))
-            if pending is None:
-                pending, current = 0.0, value
-            elif current > 0 and (
-                (value < 10 and current % 10 == 0) or (value < 100 and current >= 100 and current % 100 == 0)
-            ):  # "twenty five", "two hundred twenty"
-                current += value
-            else:
-                flush()
-                pending, current = 0.0, value
-            continue
-        if pending is not None:
-            if word in _SCALES:
-                scale = _SCALES[word]
-                if scale == 100:
-                    current *= scale
-                else:
-                    pending, current = pending + current * scale, 0.0
-                continue
-            if word == "and":
-                continue
-            flush()
-        out.extend(_word_tokens(word))
-    flush()
-    return out
-
-
-def _is_number(token: str) -> bool:
-    return token[0].isdigit()
-
-
-_NORMALIZE_CHARS = re.compile(r"[^\w\s]", re.UNICODE)
-
-
-def _fuzzy_text(text: str) -> str:
-    return " ".join(_NORMALIZE_CHARS.sub(" ", text.lower()).split())
-
-
-# --- document index ---------------------------------------------------------------------------
-
-
-@dataclass
-class DocumentIndex:
-    """Sentences of one document with their tokens, an inverted index and token weights."""
-
-    text: str
-    sentences: list[Sentence]
-    tokens: list[frozenset[str]]
-    fuzzy: list[str]
-    postings: dict[str, list[int]]
-    weight: dict[str, float]
-    vocabulary: frozenset[str]
-
-    @classmethod
-    def build(cls, text: str) -> "DocumentIndex":
-        sentences = split_sentences(text)
-        tokens = [frozenset(normalize_tokens(s.text)) for s in sentences]
-        postings: dict[str, list[int]] = {}
-        for i, toks in enumerate(tokens):
-            for t in toks:
-                postings.setdefault(t, []).append(i)
-        n = max(len(sentences), 1)
-        weight = {t: math.log(1.0 + (n + 1) / (len(ids) + 0.5)) * (2.0 if _is_number(t) else 1.0) for t, ids in postings.items()}
-        return cls(text, sentences, tokens, [_fuzzy_text(s.text) for s in sentences], postings, weight, frozenset(postings))
-
-    def token_weight(self, token: str) -> float:
-        """Weight of a token; tokens absent from the document weigh like the rarest present ones."""
-        known = self.weight.get(token)
-        if known is not None:
-            return known
-        n = max(len(self.sentences), 1)
-        return math.log(1.0 + (n + 1) / 0.5) * (2.0 if _is_number(token) else 1.0)
-
-
-class _LRU(OrderedDict):
-    def __init__(self, maxsize: int):
-        super().__init__()
-        self.maxsize = maxsize
-
-    def get_or_build(self, key: str, build: Callable[[str], Any]) -> Any:
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        value = self[key] = build(key)
-        if len(self) > self.maxsize:
-            self.popitem(last=False)
-        return value
-
-
-_INDEX_CACHE = _LRU(4096)
-
-
-def index_document(text: str) -> DocumentIndex:
-    return _INDEX_CACHE.get_or_build(text, DocumentIndex.build)
-
-
-# --- alignment --------------------------------------------------------------------------------
+# Answer-to-sentence cosine above which an embedder vouches for a paraphrased answer; set above the
+# 99th percentile of answers against unrelated same-topic documents on the tuning split.
+EMBEDDING_RESCUE = {"minilm": 0.75, "wordllama": 0.75, "tokenlearn": 0.8}
+FALLBACK_EMBEDDING_RESCUE = 0.8
 
 
 @dataclass(frozen=True)
@@ -280,11 +77,12 @@ class Alignment:
     relative_position: Optional[float]
     score: float
     grounded: bool
-    reason: Optional[str]
+    reason: Optional[str]  # a Reason code, None when grounded
+    detail: Optional[str] = None  # the numbers behind the reason
 
     @classmethod
-    def failed(cls, reason: str) -> "Alignment":
-        return cls(None, None, None, None, 0.0, False, reason)
+    def failed(cls, reason: str, detail: Optional[str] = None) -> "Alignment":
+        return cls(None, None, None, None, 0.0, False, str(reason), detail)
 
 
 @dataclass(frozen=True)
@@ -307,12 +105,6 @@ class AlignmentWeights:
 
 
 DEFAULT_WEIGHTS = AlignmentWeights()
-MAX_CANDIDATES = 32  # sentences fully scored per row (long documents)
-
-# Answer-to-sentence cosine above which an embedder vouches for a paraphrased answer; set above the
-# 99th percentile of answers against unrelated same-topic documents on the tuning split.
-EMBEDDING_RESCUE = {"minilm": 0.75, "wordllama": 0.75, "tokenlearn": 0.8}
-FALLBACK_EMBEDDING_RESCUE = 0.8
 
 
 def _coverage(tokens: Sequence[str], present: frozenset[str], index: DocumentIndex) -> float:
@@ -326,40 +118,35 @@ def _support(
     tokens: Sequence[str],
     present: frozenset[str],
     index: DocumentIndex,
-    weights: "AlignmentWeights",
+    weights: AlignmentWeights,
     names: frozenset[str] = frozenset(),
 ) -> float:
     """Weighted share of the answer's ``tokens`` found in ``present`` (a sentence's tokens).
 
     A missing word still counts when a word of the sentence is spelled almost the same
-    (recognised/recognized). A missing common word weighs ``weights.common_word_miss`` of a missing
-    name or number: "specializes in" for "engaged in" is a paraphrase, "an Iranian singer" for "an
-    American singer" is a changed fact (a whole-answer fuzzy ratio would accept both).
+    (recognised/recognized; the first ``MAX_SPELLING_LOOKUPS`` missing words are looked up). A
+    missing common word weighs ``weights.common_word_miss`` of a missing name or number: "specializes
+    in" for "engaged in" is a paraphrase, "an Iranian singer" for "an American singer" is a changed
+    fact (a whole-answer fuzzy ratio would accept both).
     """
     found = missing = 0.0
+    lookups = 0
     for token in tokens:
         weight = index.token_weight(token)
         if token in present:
             found += weight
             continue
-        if len(token) >= 5 and not _is_number(token):
+        if len(token) >= 5 and not is_number(token) and lookups < MAX_SPELLING_LOOKUPS:
+            lookups += 1
             match = process.extractOne(token, present, scorer=fuzz.ratio, score_cutoff=weights.fuzzy_token)
             if match is not None:
                 found += weight * match[1] / 100.0
                 missing += weight * (1 - match[1] / 100.0)
                 continue
-        is_fact = _is_number(token) or token in names
+        is_fact = is_number(token) or token in names
         missing += weight if is_fact else weight * weights.common_word_miss
     total = found + missing
     return found / total if total else 0.0
-
-
-def _name_tokens(answer: str) -> frozenset[str]:
-    """Tokens of the answer's capitalised words (names; sentence-initial words too, to be safe)."""
-    return frozenset(normalize_tokens(" ".join(w for w in _NAME_WORD.findall(answer) if w[0].isupper())))
-
-
-_NAME_WORD = re.compile(r"\b[^\W\d_][\w'’-]*", re.UNICODE)
 
 
 def _paraphrase_only(names: frozenset[str], answer_tokens: Sequence[str], index: DocumentIndex) -> bool:
@@ -367,7 +154,7 @@ def _paraphrase_only(names: frozenset[str], answer_tokens: Sequence[str], index:
     ("biggest town" for "largest city"). A missing name or number is a changed fact, which an
     embedder would happily call similar ("an Iranian singer" / "an American singer")."""
     for token in answer_tokens:
-        if token not in index.vocabulary and (_is_number(token) or token in names):
+        if token not in index.vocabulary and (is_number(token) or token in names):
             return False
     return True
 
@@ -387,24 +174,62 @@ def _as_text(value: Any) -> Optional[str]:
     return None
 
 
-def check_inputs(document: Any, question: Any, answer: Any) -> Optional[str]:
-    """Reason why a row cannot be aligned at all, or ``None``."""
-    if document is None:
-        return "missing document"
-    if not isinstance(document, str):
-        return f"document is not a string ({type(document).__name__})"
-    if not document.strip():
-        return "empty document"
-    if answer is None:
-        return "missing answer"
-    if not isinstance(answer, str):
-        return f"answer is not a string ({type(answer).__name__})"
-    if not answer.strip():
-        return "empty answer"
-    if question is not None and not isinstance(question, str):
-        return f"question is not a string ({type(question).__name__})"
-    if len(answer.strip()) > len(document.strip()) * 1.5 + 200:
-        return "answer is longer than the document"
+def _strip_quotes(text: str) -> str:
+    return text.strip().strip("\"'“”‘’«»").strip()
+
+
+def _best_match(needle: str, document: str, regions: Sequence[tuple[int, int]]) -> Optional[tuple[float, int, int]]:
+    """``(score, start, end)`` of the best partial-ratio match of ``needle`` in any of ``regions``."""
+    best = None
+    for lo, hi in regions:
+        found = fuzz.partial_ratio_alignment(needle, document[lo:hi], processor=str.lower)
+        if found is not None and (best is None or found.score > best[0]):
+            best = (found.score, lo + found.dest_start, lo + found.dest_end)
+    return best
+
+
+def _locate_quote(quote: str, index: DocumentIndex, min_ratio: float) -> Optional[tuple[float, int, int]]:
+    """Where a quoted evidence is in the document: ``(score, start, end)``, compared in lower case.
+
+    The quote's first ``QUOTE_CHARS`` characters are matched (in a long document only around the
+    sentences sharing most of its words); when they score ``min_ratio`` or more, a longer quote's
+    last characters are matched after them, and the weaker of the two scores counts.
+    """
+    document = index.text
+    head = quote[:QUOTE_CHARS]
+    if len(document) <= WHOLE_DOCUMENT_QUOTE_SEARCH:
+        regions = [(0, len(document))]
+    else:
+        shared = index.shared_weight(set(normalize_tokens(head)))
+        last = len(index.sentences) - 1
+        regions = [
+            (index.sentences[max(i - 1, 0)].start, index.sentences[min(i + 1, last)].end)
+            for i in sorted(shared, key=lambda i: (-shared[i], i))[:QUOTE_REGIONS]
+        ]
+    found = _best_match(head, document, regions)
+    if found is None or found[0] < min_ratio or len(quote) <= QUOTE_CHARS:
+        return found
+    score, start, _ = found
+    window_end = min(len(document), start + len(quote) + len(quote) // 2 + QUOTE_CHARS)
+    tail = _best_match(quote[-QUOTE_CHARS:], document, [(start, window_end)])
+    if tail is None:
+        return (0.0, start, found[2])
+    return (min(score, tail[0]), start, tail[2])
+
+
+def check_inputs(document: Any, question: Any, answer: Any) -> Optional[tuple[str, Optional[str]]]:
+    """``(reason code, detail)`` when a row cannot be aligned at all, else ``None``.
+
+    Unusable text (``schema.invalid_text_reason``: missing, not_text, empty) in any of the three,
+    or an answer much longer than the document (not an answer drawn from it).
+    """
+    for role, value in (("document", document), ("question", question), ("answer", answer)):
+        problem = invalid_text_reason(value)
+        if problem:
+            return problem, role
+    answer_chars, document_chars = len(answer.strip()), len(document.strip())
+    if answer_chars > document_chars * 1.5 + 200:
+        return Reason.ANSWER_LONGER_THAN_DOCUMENT.value, f"answer {answer_chars:,} characters, document {document_chars:,}"
     return None
 
 
@@ -436,72 +261,61 @@ def align(
     """
     problem = check_inputs(document, question, answer)
     if problem:
-        return Alignment.failed(problem)
-    question = question or ""
+        return Alignment.failed(*problem)
     index = index_document(document)
     if not index.sentences:
-        return Alignment.failed("document has no sentences")
+        return Alignment.failed(Reason.NO_SHARED_WORDS, "the document has no sentences (markup only)")
 
     question_tokens = normalize_tokens(question)
     answer_all = normalize_tokens(answer)
     if not answer_all:
-        return Alignment.failed("answer has no content words")
+        return Alignment.failed(Reason.NO_CONTENT_WORDS, "the answer is only stop words")
     answer_tokens = _answer_tokens(question_tokens, answer_all)
     question_set = list(dict.fromkeys(question_tokens))
-    names = _name_tokens(answer)
+    names = name_tokens(answer)
 
     # candidate sentences: those sharing a token with the question or answer (inverted index); in
     # long documents only the best few by shared token weight get the full (fuzzy) scoring
-    shared: dict[int, float] = {}
-    answer_set = set(answer_tokens)
-    for t in set(answer_all) | set(question_set):
-        weight = index.weight[t] * (2.0 if t in answer_set else 1.0) if t in index.weight else 0.0
-        for i in index.postings.get(t, ()):
-            shared[i] = shared.get(i, 0.0) + weight
-    if len(shared) > MAX_CANDIDATES:
-        candidates = set(sorted(shared, key=lambda i: (-shared[i], i))[:MAX_CANDIDATES])
-    else:
-        candidates = set(shared)
+    shared = index.shared_weight(set(answer_all) | set(question_set), boosted=set(answer_tokens))
+    candidates = set(sorted(shared, key=lambda i: (-shared[i], i))[:MAX_CANDIDATES])
     if sentence_similarity is not None:
-        top = sorted(range(len(index.sentences)), key=lambda i: -sentence_similarity[i])[:3]
-        candidates.update(top)
+        candidates.update(sorted(range(len(index.sentences)), key=lambda i: -sentence_similarity[i])[:3])
     allowed = None
     if chunk is not None:
         allowed = {i for i, s in enumerate(index.sentences) if s.end > chunk[0] and s.start < chunk[1]}
         if restrict_to_chunk:
             candidates &= allowed
             if not allowed:
-                return Alignment.failed("chunk offsets select no sentence of the document")
+                return Alignment.failed(Reason.CHUNK_OUTSIDE_DOCUMENT, f"chunk {chunk[0]}-{chunk[1]}, document {len(document):,} characters")
     # numbers the answer states must occur in the document (the most common hallucination)
     # ("one"/"first" are too often plain words to count)
-    answer_numbers = [t for t in answer_all if _is_number(t) and t not in ("1", "1th")]
-    missing_numbers = [t for t in answer_numbers if t not in index.vocabulary]
-    numbers_reason = (
-        f"answer states number(s) not in the document: {', '.join(missing_numbers[:5])}" if missing_numbers else None
-    )
+    missing_numbers = list(dict.fromkeys(
+        t for t in answer_all if is_number(t) and t not in ("1", "1th") and t not in index.vocabulary
+    ))
+    numbers_detail = f"not in the document: {', '.join(missing_numbers[:5])}" if missing_numbers else None
     if not candidates:
-        return Alignment.failed(numbers_reason or "no sentence shares a content word with the question or answer")
+        if numbers_detail:
+            return Alignment.failed(Reason.NUMBER_NOT_IN_DOCUMENT, numbers_detail)
+        return Alignment.failed(Reason.NO_SHARED_WORDS)
 
-    answer_fuzzy = _fuzzy_text(answer)
+    answer_fuzzy = fuzzy_text(answer)[:FUZZY_ANSWER_CHARS]
     scored: list[tuple[float, float, int]] = []  # (score, answer support, sentence index)
     for i in candidates:
         toks = index.tokens[i]
         answer_cov = _support(answer_tokens, toks, index, weights, names)
         question_cov = _coverage(question_set, toks, index) if question_set else answer_cov
         fuzzy_ratio = fuzz.partial_ratio(answer_fuzzy, index.fuzzy[i]) / 100.0 if answer_fuzzy else 0.0
-        support = answer_cov
         score = weights.answer * answer_cov + weights.question * question_cov + weights.fuzzy * fuzzy_ratio
         if sentence_similarity is not None:
             score = (1 - weights.embedding) * score + weights.embedding * max(0.0, float(sentence_similarity[i]))
         if allowed is not None and i not in allowed:
             score *= weights.outside_chunk_penalty
-        scored.append((score, support, i))
+        scored.append((score, answer_cov, i))
     scored.sort(key=lambda x: (-x[0], x[2]))
-    best_score, best_support, best = scored[0]
+    best_score, support, best = scored[0]
 
     # widen to a neighbour when the answer's content is split over two sentences
     first, last = best, best
-    support = best_support
     if support < 1.0:
         missing = [t for t in answer_tokens if t not in index.tokens[best]]
         for neighbour in (best - 1, best + 1):
@@ -525,46 +339,38 @@ def align(
     evidence_text = _as_text(evidence)
     start, end = index.sentences[first].start, index.sentences[last].end
     evidence_sentence = best
-    reason: Optional[str] = None
+    reason: Optional[Reason] = None
+    detail: Optional[str] = None
     if evidence_text and evidence_text.strip():
-        found = fuzz.partial_ratio_alignment(_strip_quotes(evidence_text), document, processor=str.lower)
-        if found is None or found.score < weights.evidence_min_ratio:
-            reason = f"evidence quote not found in document (best match {0 if found is None else found.score:.0f}/100)"
+        found = _locate_quote(_strip_quotes(evidence_text), index, weights.evidence_min_ratio)
+        if found is None or found[0] < weights.evidence_min_ratio:
+            reason, detail = Reason.EVIDENCE_NOT_FOUND, f"best match {0 if found is None else found[0]:.0f}/100"
         else:
-            start, end = found.dest_start, found.dest_end
+            start, end = found[1], found[2]
             located = sentence_at(index.sentences, start)
             evidence_sentence = located.index if located else best
 
     score = round(min(1.0, max(0.0, best_score)), 4)
     if reason is None:
-        if numbers_reason:
-            reason = numbers_reason
+        if numbers_detail:
+            reason, detail = Reason.NUMBER_NOT_IN_DOCUMENT, numbers_detail
         elif support < weights.threshold:
-            reason = f"answer content not found in the document (support {support:.2f} < {weights.threshold})"
+            reason, detail = Reason.LOW_SUPPORT, f"support {support:.2f} < {weights.threshold}"
         else:
             # a short answer ("Australia", "1st") turns up in many documents: the pair as a whole
             # (question and answer words) must be about this one
-            pair_tokens = list(dict.fromkeys(question_set + answer_all))
-            topicality = _coverage(pair_tokens, index.vocabulary, index)
+            topicality = _coverage(list(dict.fromkeys(question_set + answer_all)), index.vocabulary, index)
             strength = support * min(1.0, len(answer_tokens) / 3)
             if topicality < weights.min_question_topicality and strength < weights.strong_answer:
-                reason = (
-                    f"question is not about this document ({topicality:.0%} of the pair's content words occur; "
-                    f"answer too short to count alone)"
-                )
-    grounded = reason is None
-    if not grounded and support < 0.2 and evidence_text is None:
+                reason = Reason.OFF_TOPIC
+                detail = f"{topicality:.0%} of the pair's content words occur in the document; answer too short to count alone"
+    if reason is not None and support < 0.2 and evidence_text is None:
         # no real evidence: do not point at an arbitrary sentence
-        return Alignment(None, None, None, None, score, False, reason)
+        return Alignment(None, None, None, None, score, False, reason.value, detail)
     span_sentence = index.sentences[evidence_sentence]
-    length = len(document)
     middle = (span_sentence.start + span_sentence.end) / 2
-    relative = round(middle / length, 4) if length else None
-    return Alignment(start, end, evidence_sentence, relative, score, grounded, reason)
-
-
-def _strip_quotes(text: str) -> str:
-    return text.strip().strip("\"'“”‘’«»").strip()
+    relative = round(middle / len(document), 4)
+    return Alignment(start, end, evidence_sentence, relative, score, reason is None, reason and reason.value, detail)
 
 
 def align_batch(
@@ -594,7 +400,7 @@ def align_batch(
                 sentence_texts.setdefault(s.text, len(sentence_texts))
         if valid and sentence_texts:
             sentence_vectors = embedder.encode(list(sentence_texts))
-            queries = embedder.encode([f"{rows[i][1] or ''} {rows[i][2]}".strip() for i in valid])
+            queries = embedder.encode([f"{rows[i][1]} {rows[i][2]}".strip() for i in valid])
             answers = embedder.encode([rows[i][2] for i in valid])
             for row_position, i in enumerate(valid):
                 ids = [sentence_texts[s.text] for s in index_document(rows[i][0]).sentences]
@@ -615,9 +421,3 @@ def align_batch(
         )
         for i, (d, q, a) in enumerate(rows)
     ]
-
-
-def clear_caches() -> None:
-    """Forget indexed documents and cached segmentations (benchmarks measure cold runs)."""
-    _INDEX_CACHE.clear()
-    split_sentences_cache_clear()

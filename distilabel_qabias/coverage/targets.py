@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from distilabel_qabias.schema import Reason, invalid_text_reason
 from distilabel_qabias.text.segment import Sentence, split_sentences
 
 MIN_CHARS = 25
@@ -31,11 +32,19 @@ class Span:
     end: int
 
 
+# Why a sentence is not eligible (counted in TargetSelection.skipped).
+INSTRUCTION = "instruction"
+ARTIFACT = "artifact"
+MARKUP = "markup"
+TOO_SHORT = "too_short"
+
+
 @dataclass
 class TargetSelection:
     targets: list[Sentence]
-    reason: Optional[str] = None  # set when no target could be chosen
-    skipped: dict[str, int] = field(default_factory=dict)  # why sentences were not eligible
+    reason: Optional[str] = None  # a Reason code, set when no target could be chosen
+    detail: Optional[str] = None  # what the reason refers to
+    skipped: dict[str, int] = field(default_factory=dict)  # sentences not eligible, by why
 
 
 def spans_from_records(records: Any, *, field_name: Optional[str] = None) -> Optional[list[Span]]:
@@ -86,14 +95,14 @@ def ineligibility(
     """Why ``sentence`` cannot be a target (``None`` if it can)."""
     text = sentence.text
     if any(s.start < sentence.end and sentence.start < s.end for s in instructions):
-        return "instruction-like"
+        return INSTRUCTION
     length = max(len(text), 1)
     if _covered(sentence, artifacts) / length > MAX_MARKUP_SHARE:
-        return "artifact"
+        return ARTIFACT
     if sum(c.isalpha() for c in text) / length < MIN_LETTER_SHARE:
-        return "markup"
+        return MARKUP
     if len(text) < min_chars or len(_WORD.findall(text)) < min_words:
-        return "too short"
+        return TOO_SHORT
     return None
 
 
@@ -111,16 +120,14 @@ def select_targets(
 
     ``artifacts`` / ``instructions``: spans to avoid; ``None`` runs the detectors of
     ``distilabel_qabias.text.artifacts`` / ``.instructions``. Fewer eligible sentences than ``n``:
-    all of them are returned. None at all: no targets and a ``reason``.
+    all of them are returned. None at all, or unusable text (missing, not_text, empty): no targets
+    and a ``reason`` code.
     """
-    if document is None:
-        return TargetSelection([], "missing document")
-    if not isinstance(document, str):
-        return TargetSelection([], f"document is not a string ({type(document).__name__})")
-    if not document.strip():
-        return TargetSelection([], "empty document")
     if n < 1:
-        return TargetSelection([], f"num_targets is {n}; nothing to sample")
+        raise ValueError(f"the number of targets must be at least 1, got {n}")
+    unusable = invalid_text_reason(document)
+    if unusable:
+        return TargetSelection([], unusable, "document")
     sentences = split_sentences(document)
     if artifacts is None:
         artifacts = detect_artifact_spans(document)
@@ -136,13 +143,13 @@ def select_targets(
             skipped[why] = skipped.get(why, 0) + 1
     if not eligible:
         detail = ", ".join(f"{count} {why}" for why, count in sorted(skipped.items()))
-        return TargetSelection([], f"no eligible sentence ({detail or 'no sentences'})", skipped)
+        return TargetSelection([], Reason.NO_ELIGIBLE_SENTENCE.value, detail or "no sentences", skipped)
     if len(eligible) <= n:
-        return TargetSelection(eligible, None, skipped)
-    rng = random.Random(seed * 1_000_003 + zlib.crc32(document.encode("utf-8", "surrogatepass")))
+        return TargetSelection(eligible, skipped=skipped)
+    rng = random.Random(seed * 1_000_003 + zlib.crc32(document.encode("utf-8")))
     chosen = []
     for stratum in range(n):
         lo = stratum * len(eligible) // n
         hi = (stratum + 1) * len(eligible) // n
         chosen.append(eligible[rng.randrange(lo, hi)])
-    return TargetSelection(chosen, None, skipped)
+    return TargetSelection(chosen, skipped=skipped)

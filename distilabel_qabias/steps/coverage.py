@@ -1,14 +1,16 @@
 """`TagSpanCoverage`: tag each QA row with the document span it draws on and whether it is grounded."""
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
+from distilabel.models.embeddings.base import Embeddings
 from distilabel.steps.base import Step, StepInput
 from pydantic import Field, PrivateAttr
 
 from distilabel_qabias import schema
 from distilabel_qabias.coverage.align import DEFAULT_WEIGHTS, Alignment, align_batch
+from distilabel_qabias.steps.base import Row, set_aside_non_text, set_keep, text_cell
 
 if TYPE_CHECKING:
     from distilabel.typing import StepColumns, StepOutput
@@ -23,9 +25,12 @@ class TagSpanCoverage(Step):
     alignment of the answer), optionally blended with embedding similarity. The best sentence (widened
     to its neighbour when the answer straddles two) is the evidence. A row is grounded when the
     answer's content is found there and every number it states occurs in the document; otherwise
-    `qabias_grounding_reason` says why. Bad rows (missing/empty/non-string document or answer, answer
-    longer than the document) are tagged ungrounded with null offsets and a reason, never dropped.
-    Rows sharing a document reuse one cached index of it.
+    `qabias_grounding_reason` holds a short code (`low_support`, `number_not_in_document`, ...) and
+    `qabias_grounding_detail` the numbers behind it. A missing, non-text or empty document,
+    question or answer is tagged `missing` / `not_text` / `empty` with null offsets, and an answer
+    much longer than its document `answer_longer_than_document`. Flagged rows stay in the dataset;
+    add `DropFlaggedRows` to remove them. Rows sharing a document reuse one cached index of it, and
+    the work per row is bounded (long text without sentence punctuation is cut into pieces).
 
     Attributes:
         document_column: column holding the source document. Defaults to `"document"`.
@@ -36,21 +41,25 @@ class TagSpanCoverage(Step):
         chunk_start_column: optional column with the offset where the chunk shown to the generator
             starts (e.g. `qabias_chunk_start`); sentences outside the chunk are penalised.
         chunk_end_column: optional column with the end offset of that chunk.
-        embedder: optional embedder name for `distilabel_qabias.embedders.load_embedder`
-            ("minilm", "wordllama", "tokenlearn", a sentence-transformers id or path); `None` (default)
-            aligns lexically only, which is the fast path.
+        embedder: optional embedder blended with the lexical evidence, for paraphrases: a name for
+            `distilabel_qabias.embedders.load_embedder` ("minilm", "wordllama", "tokenlearn", a
+            sentence-transformers id or path) or a distilabel `Embeddings` instance (e.g.
+            `SentenceTransformerEmbeddings`). `None` (default) aligns lexically only, the fast path.
+        threshold: runtime parameter, see below.
+        restrict_to_chunk: runtime parameter, see below.
 
     Runtime parameters:
-        - `threshold`: minimum share of the answer's content the evidence must hold for a grounded row.
-        - `restrict_to_chunk`: only align within the chunk shown to the generator.
-        - `drop_ungrounded`: remove ungrounded rows instead of only flagging them (default: keep all).
+        - `threshold`: minimum share of the answer's content the evidence must hold for a grounded
+            row. Defaults to `0.45`.
+        - `restrict_to_chunk`: only align within the chunk shown to the generator. Defaults to `False`.
 
     Input columns:
         - document (`str`): the document the QA pair was generated from.
         - question (`str`): the generated question.
         - answer (`str`): the generated answer.
         - evidence (`str` or `List[str]`, optional): quote(s) cited by the generator.
-        - chunk start / end (`int`, optional): offsets of the chunk shown to the generator.
+        - chunk_start (`int`, optional): offset where the chunk shown to the generator starts.
+        - chunk_end (`int`, optional): offset where that chunk ends (exclusive).
 
     Output columns:
         - qabias_evidence_start (`int` or `None`): character offset of the evidence span.
@@ -59,12 +68,16 @@ class TagSpanCoverage(Step):
         - qabias_relative_position (`float` or `None`): where the evidence sits, 0 = start, 1 = end.
         - qabias_alignment_score (`float`): confidence of the alignment, 0..1.
         - qabias_grounded (`bool`): the answer is supported by the document.
-        - qabias_grounding_reason (`str` or `None`): why a row is not grounded.
+        - qabias_grounding_reason (`str` or `None`): why a row is not grounded, a short code.
+        - qabias_grounding_detail (`str` or `None`): the numbers behind the reason.
         - keep_row_after_grounding_filtering (`bool`): same as `qabias_grounded`.
         - qabias_keep (`bool`): all keep flags on the row, AND-ed.
 
     Categories:
         - filtering
+
+    References:
+        - [Self-Study Reconsidered](https://arxiv.org/abs/2606.32002)
 
     Examples:
 
@@ -88,6 +101,17 @@ class TagSpanCoverage(Step):
             distiset = pipeline.run(use_cache=False)
             # row: qabias_evidence_sentence == 1, qabias_grounded == True
         ```
+
+        Blend in the embeddings of a distilabel `Embeddings` model for paraphrased answers:
+
+        ```python
+        from distilabel.models import SentenceTransformerEmbeddings
+        from distilabel_qabias import TagSpanCoverage
+
+        coverage = TagSpanCoverage(
+            embedder=SentenceTransformerEmbeddings(model="sentence-transformers/all-MiniLM-L6-v2")
+        )
+        ```
     """
 
     document_column: str = "document"
@@ -96,7 +120,7 @@ class TagSpanCoverage(Step):
     evidence_column: Optional[str] = None
     chunk_start_column: Optional[str] = None
     chunk_end_column: Optional[str] = None
-    embedder: Optional[str] = None
+    embedder: Optional[Union[str, Embeddings]] = None
 
     threshold: RuntimeParameter[float] = Field(
         default=DEFAULT_WEIGHTS.threshold,
@@ -105,14 +129,13 @@ class TagSpanCoverage(Step):
     restrict_to_chunk: RuntimeParameter[bool] = Field(
         default=False, description="Only align within the chunk shown to the generator."
     )
-    drop_ungrounded: RuntimeParameter[bool] = Field(
-        default=False, description="Remove ungrounded rows instead of only flagging them."
-    )
 
     _embedder: Any = PrivateAttr(default=None)
 
     def load(self) -> None:
         super().load()
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"{self.name}: threshold must be within [0, 1], got {self.threshold!r}")
         if self.embedder is not None:
             from distilabel_qabias.embedders import load_embedder
 
@@ -136,28 +159,56 @@ class TagSpanCoverage(Step):
             schema.ALIGNMENT_SCORE,
             schema.GROUNDED,
             schema.GROUNDING_REASON,
+            schema.GROUNDING_DETAIL,
             schema.KEEP_GROUNDING,
             schema.KEEP,
         ]
 
     def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
-        schema.require_columns(inputs, [self.document_column, self.question_column, self.answer_column], self.name)
-        yield tag_span_coverage(
-            inputs,
-            document_column=self.document_column,
-            question_column=self.question_column,
-            answer_column=self.answer_column,
-            evidence_column=self.evidence_column,
-            chunk_start_column=self.chunk_start_column,
-            chunk_end_column=self.chunk_end_column,
+        text_columns = [self.document_column, self.question_column, self.answer_column]
+        schema.require_columns(inputs, text_columns, self.name)
+        set_aside_non_text(inputs, text_columns)
+        alignments: list[Optional[Alignment]] = [None] * len(inputs)
+        usable = []
+        for position, row in enumerate(inputs):
+            problem = _unusable_text(row, text_columns)
+            if problem:
+                alignments[position] = Alignment.failed(*problem)
+            else:
+                usable.append(position)
+        aligned = align_batch(
+            [tuple(inputs[i][c] for c in text_columns) for i in usable],
+            evidences=[inputs[i].get(self.evidence_column) for i in usable] if self.evidence_column else None,
+            chunks=[_chunk(inputs[i], self.chunk_start_column, self.chunk_end_column) for i in usable],
             restrict_to_chunk=self.restrict_to_chunk,
-            threshold=self.threshold,
             embedder=self._embedder,
-            drop_ungrounded=self.drop_ungrounded,
+            weights=replace(DEFAULT_WEIGHTS, threshold=self.threshold),
         )
+        for position, alignment in zip(usable, aligned):
+            alignments[position] = alignment
+        for row, alignment in zip(inputs, alignments):
+            row[schema.EVIDENCE_START] = alignment.start
+            row[schema.EVIDENCE_END] = alignment.end
+            row[schema.EVIDENCE_SENTENCE] = alignment.sentence
+            row[schema.RELATIVE_POSITION] = alignment.relative_position
+            row[schema.ALIGNMENT_SCORE] = alignment.score
+            row[schema.GROUNDED] = alignment.grounded
+            row[schema.GROUNDING_REASON] = alignment.reason
+            row[schema.GROUNDING_DETAIL] = alignment.detail
+            set_keep(row, schema.KEEP_GROUNDING, alignment.grounded)
+        yield inputs
 
 
-def _chunk(row: dict, start_column: Optional[str], end_column: Optional[str]) -> Optional[tuple[int, int]]:
+def _unusable_text(row: Row, columns: list[str]) -> Optional[tuple[str, str]]:
+    """``(reason code, column)`` for the first of ``columns`` that is not usable text, else ``None``."""
+    for column in columns:
+        _, reason = text_cell(row, column)
+        if reason:
+            return reason, f"column '{column}'"
+    return None
+
+
+def _chunk(row: Row, start_column: Optional[str], end_column: Optional[str]) -> Optional[tuple[int, int]]:
     if not start_column and not end_column:
         return None
     start = row.get(start_column) if start_column else 0
@@ -169,42 +220,3 @@ def _chunk(row: dict, start_column: Optional[str], end_column: Optional[str]) ->
     if not isinstance(end, int) or isinstance(end, bool) or end <= start:
         return None
     return (start, end)
-
-
-def tag_span_coverage(
-    rows: list[dict],
-    *,
-    document_column: str = "document",
-    question_column: str = "question",
-    answer_column: str = "answer",
-    evidence_column: Optional[str] = None,
-    chunk_start_column: Optional[str] = None,
-    chunk_end_column: Optional[str] = None,
-    restrict_to_chunk: bool = False,
-    threshold: float = DEFAULT_WEIGHTS.threshold,
-    embedder: Any = None,
-    drop_ungrounded: bool = False,
-) -> list[dict]:
-    """The step's work on a list of row dicts (usable without a pipeline); rows are updated in place."""
-    weights = replace(DEFAULT_WEIGHTS, threshold=threshold)
-    alignments: list[Alignment] = align_batch(
-        [(row.get(document_column), row.get(question_column), row.get(answer_column)) for row in rows],
-        evidences=[row.get(evidence_column) for row in rows] if evidence_column else None,
-        chunks=[_chunk(row, chunk_start_column, chunk_end_column) for row in rows],
-        restrict_to_chunk=restrict_to_chunk,
-        embedder=embedder,
-        weights=weights,
-    )
-    for row, alignment in zip(rows, alignments):
-        row[schema.EVIDENCE_START] = alignment.start
-        row[schema.EVIDENCE_END] = alignment.end
-        row[schema.EVIDENCE_SENTENCE] = alignment.sentence
-        row[schema.RELATIVE_POSITION] = alignment.relative_position
-        row[schema.ALIGNMENT_SCORE] = alignment.score
-        row[schema.GROUNDED] = alignment.grounded
-        row[schema.GROUNDING_REASON] = alignment.reason
-        row[schema.KEEP_GROUNDING] = alignment.grounded
-        schema.update_keep(row)
-    if drop_ungrounded:
-        return [row for row in rows if row[schema.GROUNDED]]
-    return rows

@@ -14,9 +14,14 @@ built for documents as generators see them, not only clean prose:
   Abbreviations that often close a sentence (``etc.``, ``Inc.``, ``U.S.``, initials) still split
   when the next word is a usual sentence opener (``The``, ``He``, ``In``...).
 
-A table row and a heading stay whole; a list item may hold several sentences. A regex scanner
-instead of pysbd: ~50x faster, no downloads, and results are cached per text because many QA rows
-share one document.
+A table row and a heading stay whole; a list item may hold several sentences. No unit is longer
+than ``MAX_SENTENCE_CHARS``: text without sentence punctuation (a scraped blob, a run-on list) is
+cut at the last clause break (``;``, ``,``, ``:``), else the last space, before the limit, so
+everything that compares sentences (evidence alignment, embeddings) does bounded work per sentence.
+Every pattern scans each character a bounded number of times: segmentation is linear in the text.
+
+A regex scanner instead of pysbd: ~50x faster, no downloads, and results are cached per text
+(up to ``CACHE_MAX_CHARS`` long) because many QA rows share one document.
 """
 
 from __future__ import annotations
@@ -53,8 +58,16 @@ _OPENERS = frozenset(
     how no not all another such what""".split()
 )
 
+# Longest unit; longer ones are cut (Wikipedia's longest lead sentences are about 800 characters).
+MAX_SENTENCE_CHARS = 1000
+# Where an over-long unit is cut, best first: after a sentence-like mark, a clause mark, a space.
+_CUT_AFTER = (("。", "！", "？"), (";", "；", ",", "，", "、", ":"), (" ", "\n", "\t", "\u00a0", "\u3000"))
+# Texts longer than this are segmented on every call instead of held in the cache.
+CACHE_MAX_CHARS = 200_000
+
 _TERMINATOR = re.compile(
-    r"""(\.{3}|…|[.!?]+)            # the terminator (ellipsis or a run of . ! ?)
+    r"""(?<![.!?])                      # start at the first mark of a run (a run is tried once: linear)
+        (\.{3}|…|[.!?]+)            # the terminator (ellipsis or a run of . ! ?)
         [\"'”’»)\]}]*                # closing quotes / brackets
         (?:\[(?:\d+|[a-z]|citation\ needed|note\ \d+)\])*   # wiki citation marks: [1] [a]
         (?=\s)""",
@@ -68,7 +81,7 @@ _LIST_MARKER = re.compile(r"\s*(?:[-*+•‣◦▪–—]|\d{1,3}[.)]|\(\d{1,3}\
 _TABLE_ROW = re.compile(r"\s*(?:\||\+[-=+]{2,})")
 _RULE = re.compile(r"\s*(?:[-=_*~]{3,}|<hr\s*/?>)\s*$")
 _BLOCK_TAG = re.compile(
-    r"<br\s*/?>|</?(?:p|div|li|ul|ol|tr|table|thead|tbody|h[1-6]|blockquote|section|article|header|footer|pre)\b[^>]*>",
+    r"<br\s*/?>|</?(?:p|div|li|ul|ol|tr|table|thead|tbody|h[1-6]|blockquote|section|article|header|footer|pre)\b[^<>]*>",
     re.IGNORECASE,
 )
 _CONTINUATION_ENDS = (",", "-", "–", "(", "/", "&")
@@ -178,8 +191,37 @@ def _split_block(text: str, start: int, end: int, out: list[tuple[int, int]]) ->
     out.append((cursor, end))
 
 
-@lru_cache(maxsize=8192)
-def _split_cached(text: str) -> tuple[Sentence, ...]:
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    piece = text[start:end]
+    s = start + (len(piece) - len(piece.lstrip()))
+    return s, s + len(piece.strip())
+
+
+def _cut_point(text: str, start: int, limit: int) -> int:
+    """Where to end a unit that starts at ``start`` and may not reach ``limit``: after the last
+    sentence-like mark, else clause mark, else space in the second half of the window; else at ``limit``."""
+    floor = start + (limit - start) // 2
+    for marks in _CUT_AFTER:
+        best = max(text.rfind(mark, floor, limit) for mark in marks)
+        if best >= 0:
+            return best + 1
+    return limit
+
+
+def _bounded(text: str, start: int, end: int):
+    """The unit ``text[start:end]`` (whitespace stripped) cut into pieces of at most ``MAX_SENTENCE_CHARS``."""
+    start, end = _stripped(text, start, end)
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = _cut_point(text, start, start + MAX_SENTENCE_CHARS)
+        piece_start, piece_end = _stripped(text, start, cut)
+        if piece_end > piece_start:
+            yield piece_start, piece_end
+        start, end = _stripped(text, cut, end)
+    if end > start:
+        yield start, end
+
+
+def _split(text: str) -> tuple[Sentence, ...]:
     spans: list[tuple[int, int]] = []
     for start, end, whole in _blocks(text):
         if whole:
@@ -187,22 +229,20 @@ def _split_cached(text: str) -> tuple[Sentence, ...]:
         else:
             _split_block(text, start, end, spans)
     sentences: list[Sentence] = []
-    for start, end in spans:
-        piece = text[start:end]
-        stripped = piece.strip()
-        if not stripped:
-            continue
-        s = start + (len(piece) - len(piece.lstrip()))
-        e = s + len(stripped)
-        sentences.append(Sentence(len(sentences), s, e, stripped))
+    for span_start, span_end in spans:
+        for start, end in _bounded(text, span_start, span_end):
+            sentences.append(Sentence(len(sentences), start, end, text[start:end]))
     return tuple(sentences)
+
+
+_split_cached = lru_cache(maxsize=8192)(_split)
 
 
 def split_sentences(text: str) -> list[Sentence]:
     """Split ``text`` into sentences with exact offsets; non-strings and blank text give ``[]``."""
     if not isinstance(text, str) or not text.strip():
         return []
-    return list(_split_cached(text))
+    return list(_split_cached(text) if len(text) <= CACHE_MAX_CHARS else _split(text))
 
 
 def clear_cache() -> None:
@@ -214,7 +254,7 @@ def uncached_split_sentences(text: str) -> list[Sentence]:
     """``split_sentences`` without the per-text cache (for benchmarks)."""
     if not isinstance(text, str) or not text.strip():
         return []
-    return list(_split_cached.__wrapped__(text))
+    return list(_split(text))
 
 
 def sentence_at(sentences: list[Sentence], offset: int) -> Sentence | None:

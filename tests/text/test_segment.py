@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from distilabel_qabias.text.segment import sentence_at, split_sentences
+from distilabel_qabias.text.segment import MAX_SENTENCE_CHARS, sentence_at, split_sentences
 
 
 def texts(text):
@@ -143,3 +143,29 @@ def test_sentence_at_finds_the_containing_sentence():
         assert sentence_at(sentences, s.end - 1) == s
     assert sentence_at(sentences, text.index("Another") - 1) == sentences[0]
     assert sentence_at([], 3) is None
+
+
+def test_long_units_are_cut_at_clause_breaks_then_spaces(wiki_docs):
+    text = " ".join(d.text.replace(". ", ", ").replace("\n", " ") for d in wiki_docs[:40])
+    sentences = split_sentences(text)
+    assert len(text) > 20 * MAX_SENTENCE_CHARS and len(sentences) >= len(text) // MAX_SENTENCE_CHARS
+    for s in sentences:
+        assert text[s.start : s.end] == s.text and len(s.text) <= MAX_SENTENCE_CHARS
+    for s in sentences[:-1]:
+        assert s.text.endswith((",", ";", ":")) or text[s.end].isspace()
+    assert not "".join(text[a.end : b.start] for a, b in zip(sentences, sentences[1:])).strip()
+    words = "word " * 1000  # no clause marks: cut at a space, never inside a word
+    assert all(s.text.endswith("word") for s in split_sentences(words))
+    glued = "x" * (3 * MAX_SENTENCE_CHARS + 5)  # no break at all: cut at the limit
+    assert [len(s.text) for s in split_sentences(glued)] == [MAX_SENTENCE_CHARS] * 3 + [5]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["." * 50_000, "!?" * 25_000, "<p " * 20_000, "… ." * 20_000, "a.]" + "]" * 50_000, "中文句子，" * 10_000],
+)
+def test_hostile_text_is_segmented_into_bounded_units(hostile):
+    # these took minutes before (a run of "." was retried from every position): each is now one pass
+    sentences = split_sentences(hostile)
+    assert sentences and all(len(s.text) <= MAX_SENTENCE_CHARS for s in sentences)
+    assert all(hostile[s.start : s.end] == s.text for s in sentences)

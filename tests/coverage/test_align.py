@@ -4,9 +4,14 @@ import re
 
 import pytest
 
-from distilabel_qabias.coverage.align import align, align_batch, normalize_tokens
+from rapidfuzz import fuzz, process
+
+from distilabel_qabias.coverage import align as align_module
+from distilabel_qabias.coverage.align import align, align_batch
+from distilabel_qabias.coverage.tokens import normalize_tokens
 from evaluation.qa_pairs import alignment_metrics, build_qa_pairs, hallucinated_pairs, unrelated_pairs
-from distilabel_qabias.text.segment import split_sentences
+from distilabel_qabias.schema import Reason
+from distilabel_qabias.text.segment import MAX_SENTENCE_CHARS, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -63,7 +68,7 @@ def test_answer_with_a_wrong_number_is_not_grounded(wiki_docs):
     question = sentence.text.replace(match.group(1), "which year")
     result = align(text, question, f"It happened in {wrong_year}.")
     assert not result.grounded
-    assert wrong_year in result.reason
+    assert result.reason == "number_not_in_document" and wrong_year in result.detail
 
 
 def test_evidence_quote_sets_the_span_and_fabricated_quotes_fail(wiki_docs):
@@ -76,7 +81,7 @@ def test_evidence_quote_sets_the_span_and_fabricated_quotes_fail(wiki_docs):
     assert ok.grounded and (ok.start, ok.end) == (sentences[-1].start, sentences[-1].end)
     assert ok.sentence == sentences[-1].index
     fake = align(doc, "What does the text say?", answer, evidence="Zebras migrate across the Serengeti every spring.")
-    assert not fake.grounded and "evidence quote not found" in fake.reason
+    assert not fake.grounded and fake.reason == "evidence_not_found"
 
 
 def test_chunk_offsets_prefer_the_sentence_shown_to_the_generator():
@@ -93,24 +98,28 @@ def test_chunk_offsets_prefer_the_sentence_shown_to_the_generator():
 
 
 @pytest.mark.parametrize(
-    "document, question, answer, reason",
+    "document, question, answer, reason, detail",
     [
-        (None, "q?", "a", "missing document"),
-        ("", "q?", "a", "empty document"),
-        ("   \n ", "q?", "a", "empty document"),
-        (b"bytes doc", "q?", "a", "document is not a string"),
-        ("A real sentence about cats.", "q?", None, "missing answer"),
-        ("A real sentence about cats.", "q?", 42, "answer is not a string"),
-        ("A real sentence about cats.", "q?", "  ", "empty answer"),
-        ("A real sentence about cats.", ["q"], "cats", "question is not a string"),
-        ("Cats purr.", "What do cats do?", "Cats purr " * 60, "answer is longer than the document"),
-        ("Cats purr loudly at night.", "What?", "the of and", "answer has no content words"),
+        (None, "q?", "a", "missing", "document"),
+        ("", "q?", "a", "empty", "document"),
+        ("   \n ", "q?", "a", "empty", "document"),
+        (b"bytes doc", "q?", "a", "not_text", "document"),
+        ("A real sentence about cats.", "q?", None, "missing", "answer"),
+        ("A real sentence about cats.", "q?", 42, "not_text", "answer"),
+        ("A real sentence about cats.", "q?", "  ", "empty", "answer"),
+        ("A real sentence about cats.", "\ud800?", "cats", "not_text", "question"),
+        ("A real sentence about cats.", ["q"], "cats", "not_text", "question"),
+        ("A real sentence about cats.", " ", "cats", "empty", "question"),
+        ("Cats purr.", "What do cats do?", "Cats purr " * 60, "answer_longer_than_document", "answer 599 characters, document 10"),
+        ("Cats purr loudly at night.", "What?", "the of and", "no_content_words", "the answer is only stop words"),
+        ("<p></p><br>", "What?", "Cats.", "no_shared_words", "the document has no sentences (markup only)"),
     ],
 )
-def test_bad_rows_fail_with_a_reason_and_no_offsets(document, question, answer, reason):
+def test_bad_rows_fail_with_a_code_a_detail_and_no_offsets(document, question, answer, reason, detail):
     result = align(document, question, answer)
     assert result.grounded is False
-    assert reason in result.reason
+    assert (result.reason, result.detail) == (reason, detail)
+    assert result.reason in {code.value for code in Reason}
     assert (result.start, result.end, result.sentence, result.relative_position) == (None, None, None, None)
 
 
@@ -157,3 +166,85 @@ def test_pairs_are_found_inside_one_long_document(wiki_docs):
         result = align(joined, p.question, p.answer)
         found += result.grounded and result.start <= offset + p.fact_start and offset + p.fact_end <= result.end
     assert found / len(pairs) >= 0.9
+
+
+def _without_sentence_ends(text):
+    """The same text, offsets unchanged, with no sentence terminator or line break left."""
+    return re.sub(r"[.!?…](?=\s)", ";", text).replace("\n", " ")
+
+
+@pytest.fixture(scope="module")
+def unterminated(wiki_docs):
+    docs = wiki_docs[:200]
+    joined = "\n\n".join(d.text for d in docs)
+    return docs, joined, _without_sentence_ends(joined)
+
+
+def test_text_without_sentence_punctuation_is_still_aligned(unterminated, wiki_docs):
+    docs, joined, flat = unterminated
+    assert len(flat) > 100_000 and not re.search(r"[.!?…]\s", flat)
+    pairs = build_qa_pairs(docs, per_document=1, seed=8)[:80]
+    found = 0
+    for p in pairs:
+        offset = joined.index(p.document)
+        result = align(flat, p.question, p.answer)
+        found += result.grounded and result.start <= offset + p.fact_start and offset + p.fact_end <= result.end
+    assert found / len(pairs) >= 0.9
+    # a long answer copied from the middle is grounded there; the same length of other text is not
+    middle = len(flat) // 2
+    copied = flat[middle : middle + 3000]
+    result = align(flat, "What does the text say here?", copied)
+    assert result.grounded and middle - 1000 <= result.start < result.end <= middle + 4000
+    other = _without_sentence_ends(" ".join(d.text for d in wiki_docs[250:290]))[:3000]
+    assert not align(flat, "What does the text say here?", other).grounded
+    # a long quoted evidence is found by its two ends and sets the span
+    quoted = flat[middle + 500 : middle + 2500]
+    cited = align(flat, "What does the text say here?", copied, evidence=f'"{quoted}"')
+    assert cited.grounded and flat[cited.start : cited.end] == quoted.strip().strip("\"'“”‘’«»").strip()
+
+
+class _CountingFuzz:
+    """Stands in for rapidfuzz's ``fuzz`` in the alignment module and records the size of every comparison."""
+
+    def __init__(self):
+        self.compared = []  # (function, needle characters, haystack characters)
+
+    def partial_ratio(self, needle, haystack, **kwargs):
+        self.compared.append(("partial_ratio", len(needle), len(haystack)))
+        return fuzz.partial_ratio(needle, haystack, **kwargs)
+
+    def partial_ratio_alignment(self, needle, haystack, **kwargs):
+        self.compared.append(("partial_ratio_alignment", len(needle), len(haystack)))
+        return fuzz.partial_ratio_alignment(needle, haystack, **kwargs)
+
+    ratio = staticmethod(fuzz.ratio)
+
+
+class _CountingProcess:
+    def __init__(self):
+        self.lookups = 0
+
+    def extractOne(self, *args, **kwargs):
+        self.lookups += 1
+        return process.extractOne(*args, **kwargs)
+
+
+def test_work_per_row_is_bounded_on_long_unterminated_text(unterminated, monkeypatch):
+    # the worst case that used to take minutes: no sentence ends, a long answer that is not a copy
+    _, _, flat = unterminated
+    counting_fuzz, counting_process = _CountingFuzz(), _CountingProcess()
+    monkeypatch.setattr(align_module, "fuzz", counting_fuzz)
+    monkeypatch.setattr(align_module, "process", counting_process)
+    words = flat[: len(flat) // 2].split()
+    answer = " ".join(reversed(words))
+    quote = " ".join(words[::-1][:2000])
+    result = align(flat, "What is said about all of these places and people?", answer, evidence=quote)
+    assert result.reason == "evidence_not_found"
+    fuzzy = [c for c in counting_fuzz.compared if c[0] == "partial_ratio"]
+    quotes = [c for c in counting_fuzz.compared if c[0] == "partial_ratio_alignment"]
+    assert 0 < len(fuzzy) <= align_module.MAX_CANDIDATES
+    assert all(n <= align_module.FUZZY_ANSWER_CHARS and h <= MAX_SENTENCE_CHARS for _, n, h in fuzzy)
+    assert 0 < len(quotes) <= align_module.QUOTE_REGIONS + 1
+    assert all(n <= align_module.QUOTE_CHARS and h <= 3 * MAX_SENTENCE_CHARS for _, n, h in quotes)
+    # spelling-variant lookups: a bounded number per scored sentence (and the two neighbours tried)
+    assert counting_process.lookups <= (align_module.MAX_CANDIDATES + 2) * align_module.MAX_SPELLING_LOOKUPS
