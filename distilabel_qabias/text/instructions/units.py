@@ -9,7 +9,11 @@ from distilabel_qabias.text.instructions.model import MAX_UNIT_CHARS, Unit
 
 # units: sentence ends within lines; a unit never spans a newline
 _LINE = re.compile(r"[^\n]+")
-_SENTENCE_END = re.compile(r"(?:[.!?…]+[\"'”’)\]*_]*|[>\]])(?=\s)|\|>|(?<=[a-z\"”]):(?=[ \t]+[A-Z][a-z])")
+_SENTENCE_END = re.compile(r"(?:[.!?…]+[\"'”’)\]*_]*|[>\]])(?=\s)|\|>")
+# a colon ends a unit when a new sentence follows it and a clause of its own precedes it ('... just print "X":
+# The city ...'); after one or two words it is a label or a turn marker ("Note: ...", "User: ...") and does not
+_COLON_END = re.compile(r"(?<=[a-z\"”]):(?=[ \t]+[A-Z][a-z])")
+_MIN_WORDS_BEFORE_COLON = 3
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _HAS_WORD = re.compile(r"[^\W_]")
 _LOWER = re.compile(r"[a-z]")
@@ -24,6 +28,7 @@ def split_units(text: str) -> list[Unit]:
     for line in _LINE.finditer(text):
         paragraph = bisect.bisect_left(blank_lines, line.start())
         cuts = [m.end() for m in _SENTENCE_END.finditer(text, line.start(), line.end())]
+        cuts = sorted(cuts + _colon_cuts(text, line.start(), line.end(), cuts))
         piece_start = line.start()
         for cut in [*cuts, line.end()]:
             for s, e in _cap_length(text, piece_start, cut):
@@ -32,6 +37,15 @@ def split_units(text: str) -> list[Unit]:
                     units.append(Unit(s, e, paragraph))
             piece_start = cut
     return units
+
+
+def _colon_cuts(text: str, start: int, end: int, cuts: list[int]) -> list[int]:
+    out = []
+    for match in _COLON_END.finditer(text, start, end):
+        previous = max([start, *(c for c in cuts if c <= match.start())], default=start)
+        if len(text[previous : match.start()].split()) >= _MIN_WORDS_BEFORE_COLON:
+            out.append(match.end())
+    return out
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
