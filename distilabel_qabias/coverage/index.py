@@ -16,7 +16,7 @@ from distilabel_qabias.text.segment import Sentence, split_sentences
 from distilabel_qabias.text.segment import clear_cache as clear_segment_cache
 
 CACHE_MAX_DOCUMENTS = 4096
-CACHE_MAX_CHARS = 50_000_000
+CACHE_MAX_CHARS = 20_000_000  # about 10x that in memory (sentences, tokens, postings)
 
 
 @dataclass

@@ -63,7 +63,7 @@ MAX_SENTENCE_CHARS = 1000
 # Where an over-long unit is cut, best first: after a sentence-like mark, a clause mark, a space.
 _CUT_AFTER = (("。", "！", "？"), (";", "；", ",", "，", "、", ":"), (" ", "\n", "\t", "\u00a0", "\u3000"))
 # Texts longer than this are segmented on every call instead of held in the cache.
-CACHE_MAX_CHARS = 200_000
+CACHE_MAX_CHARS = 100_000
 
 _TERMINATOR = re.compile(
     r"""(?<![.!?])                      # start at the first mark of a run (a run is tried once: linear)
@@ -235,7 +235,7 @@ def _split(text: str) -> tuple[Sentence, ...]:
     return tuple(sentences)
 
 
-_split_cached = lru_cache(maxsize=8192)(_split)
+_split_cached = lru_cache(maxsize=1024)(_split)
 
 
 def split_sentences(text: str) -> list[Sentence]:

@@ -8,35 +8,9 @@ from rapidfuzz import fuzz, process
 
 from distilabel_qabias.coverage import align as align_module
 from distilabel_qabias.coverage.align import align, align_batch
-from distilabel_qabias.coverage.tokens import normalize_tokens
 from evaluation.qa_pairs import alignment_metrics, build_qa_pairs, hallucinated_pairs, unrelated_pairs
 from distilabel_qabias.schema import Reason
 from distilabel_qabias.text.segment import MAX_SENTENCE_CHARS, split_sentences
-
-
-@pytest.mark.parametrize(
-    "left, right",
-    [
-        ("a population of 1,000 people", "a population of 1000 people"),
-        ("one thousand people", "1000 people"),
-        ("twenty-five goats", "25 goats"),
-        ("one hundred and twenty years", "120 years"),
-        ("March 3, 1921", "3 March 1921"),
-        ("the nineteenth century", "the 19th century"),
-        ("the fifth-largest city", "the 5th largest city"),
-        ("1.5 million inhabitants", "1,500,000 inhabitants"),
-        ("Sept. 1889", "September 1889"),
-        ("According to the text, the goats were domesticated.", "The goat was domesticated."),
-    ],
-)
-def test_equivalent_forms_normalise_alike(left, right):
-    # sentences are matched on token sets, so order does not matter
-    assert sorted(normalize_tokens(left)) == sorted(normalize_tokens(right))
-
-
-@pytest.mark.parametrize("left, right", [("1,000 people", "100 people"), ("March 3, 1921", "March 4, 1921"), ("nineteenth", "18th")])
-def test_different_facts_stay_different(left, right):
-    assert normalize_tokens(left) != normalize_tokens(right)
 
 
 def _doc_with_sentence(wiki_docs, pattern):
