@@ -60,11 +60,10 @@ def check_repo_id(repo_id: str) -> str:
 
     try:
         validate_repo_id(repo_id)
-    except HFValidationError as err:
-        reason = _short(err).split(". ")[0].removeprefix("Repo id must ")
+    except HFValidationError:
         raise HubPushError(
-            f"{repo_id!r} is not a valid Hub repo id (it must {reason}); use 'user/name' with letters, digits, "
-            "'-', '_' and '.'"
+            f"{repo_id!r} is not a valid Hub repo id: use 'name' or 'user/name' with letters, digits, '-', '_' "
+            "and '.' (not starting or ending with '-' or '.', at most 96 characters)"
         ) from None
     return repo_id
 
