@@ -353,7 +353,7 @@ def _describe(err: BaseException, api: "HfApi") -> str:
     return redact_secrets(text, api.token)
 
 
-_SECRET = re.compile(r"(Bearer\s+)\S+|\bhf_[A-Za-z0-9_]{6,}")
+_SECRET = re.compile(r"(Bearer\s+)\S+|\bhf_[A-Za-z0-9]{16,}")  # HF tokens: hf_ + 34 letters/digits
 
 
 def redact_secrets(text: str, token: str | None) -> str:

@@ -476,3 +476,8 @@ def test_push_distiset_after_load_data_from_file_system(loopback_hub, tmp_path):
     assert any(f.startswith("qabias_report/") for f in out["files"])
     assert "not uploading pipeline.log" in done.stderr
     assert out["log_kept"].endswith("pipeline.log")  # the Distiset itself is left as it was
+
+
+def test_redact_secrets_masks_tokens_but_not_function_names():
+    text = "hf_hub_download failed: Authorization: Bearer abc.def token hf_" + "a1B2" * 9 + " and " + SECRET
+    assert hub.redact_secrets(text, SECRET) == "hf_hub_download failed: Authorization: Bearer *** token hf_*** and ***"
