@@ -30,7 +30,7 @@ Every failure carries a :class:`~distilabel_qabias.schema.Reason` code and a det
 The work per row is bounded whatever the input: sentences are at most
 ``text.segment.MAX_SENTENCE_CHARS`` long, at most ``MAX_CANDIDATES`` sentences are scored, the
 character-level comparisons use the first ``FUZZY_ANSWER_CHARS`` of the answer and the ends of a
-quote, and few words per sentence get a spelling-variant lookup. So alignment time grows linearly
+quote (``coverage.quotes``), and few words per sentence get a spelling-variant lookup. So alignment time grows linearly
 with the length of the document and the answer, even for text without sentence punctuation.
 """
 
@@ -42,6 +42,7 @@ from typing import Any, Optional, Sequence
 from rapidfuzz import fuzz, process
 
 from distilabel_qabias.coverage.index import DocumentIndex, clear_caches, index_document
+from distilabel_qabias.coverage.quotes import locate_quote, quote_text
 from distilabel_qabias.coverage.tokens import fuzzy_text, is_number, name_tokens, normalize_tokens
 from distilabel_qabias.schema import Reason, invalid_text_reason
 from distilabel_qabias.text.segment import sentence_at
@@ -59,9 +60,6 @@ __all__ = [
 MAX_CANDIDATES = 32  # sentences fully scored per row (long documents)
 FUZZY_ANSWER_CHARS = 300  # the answer's characters compared with a sentence by partial ratio
 MAX_SPELLING_LOOKUPS = 64  # answer words per sentence that may match a word spelled almost alike
-QUOTE_CHARS = 300  # a quoted evidence is located by its first (and last) this many characters
-WHOLE_DOCUMENT_QUOTE_SEARCH = 20_000  # longer documents: a quote is searched near the sentences sharing its words
-QUOTE_REGIONS = 3
 
 # Answer-to-sentence cosine above which an embedder vouches for a paraphrased answer; set above the
 # 99th percentile of answers against unrelated same-topic documents on the tuning split.
@@ -164,57 +162,6 @@ def _answer_tokens(question_tokens: list[str], answer_tokens: list[str]) -> list
     question_set = set(question_tokens)
     new = [t for t in dict.fromkeys(answer_tokens) if t not in question_set]
     return new or list(dict.fromkeys(answer_tokens))
-
-
-def _as_text(value: Any) -> Optional[str]:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
-        return " ".join(value)
-    return None
-
-
-def _strip_quotes(text: str) -> str:
-    return text.strip().strip("\"'“”‘’«»").strip()
-
-
-def _best_match(needle: str, document: str, regions: Sequence[tuple[int, int]]) -> Optional[tuple[float, int, int]]:
-    """``(score, start, end)`` of the best partial-ratio match of ``needle`` in any of ``regions``."""
-    best = None
-    for lo, hi in regions:
-        found = fuzz.partial_ratio_alignment(needle, document[lo:hi], processor=str.lower)
-        if found is not None and (best is None or found.score > best[0]):
-            best = (found.score, lo + found.dest_start, lo + found.dest_end)
-    return best
-
-
-def _locate_quote(quote: str, index: DocumentIndex, min_ratio: float) -> Optional[tuple[float, int, int]]:
-    """Where a quoted evidence is in the document: ``(score, start, end)``, compared in lower case.
-
-    The quote's first ``QUOTE_CHARS`` characters are matched (in a long document only around the
-    sentences sharing most of its words); when they score ``min_ratio`` or more, a longer quote's
-    last characters are matched after them, and the weaker of the two scores counts.
-    """
-    document = index.text
-    head = quote[:QUOTE_CHARS]
-    if len(document) <= WHOLE_DOCUMENT_QUOTE_SEARCH:
-        regions = [(0, len(document))]
-    else:
-        shared = index.shared_weight(set(normalize_tokens(head)))
-        last = len(index.sentences) - 1
-        regions = [
-            (index.sentences[max(i - 1, 0)].start, index.sentences[min(i + 1, last)].end)
-            for i in sorted(shared, key=lambda i: (-shared[i], i))[:QUOTE_REGIONS]
-        ]
-    found = _best_match(head, document, regions)
-    if found is None or found[0] < min_ratio or len(quote) <= QUOTE_CHARS:
-        return found
-    score, start, _ = found
-    window_end = min(len(document), start + len(quote) + len(quote) // 2 + QUOTE_CHARS)
-    tail = _best_match(quote[-QUOTE_CHARS:], document, [(start, window_end)])
-    if tail is None:
-        return (0.0, start, found[2])
-    return (min(score, tail[0]), start, tail[2])
 
 
 def check_inputs(document: Any, question: Any, answer: Any) -> Optional[tuple[str, Optional[str]]]:
@@ -336,13 +283,13 @@ def align(
             if not first <= closest <= last:
                 first = last = best = closest
 
-    evidence_text = _as_text(evidence)
+    evidence_text = quote_text(evidence)
     start, end = index.sentences[first].start, index.sentences[last].end
     evidence_sentence = best
     reason: Optional[Reason] = None
     detail: Optional[str] = None
     if evidence_text and evidence_text.strip():
-        found = _locate_quote(_strip_quotes(evidence_text), index, weights.evidence_min_ratio)
+        found = locate_quote(evidence_text, index, weights.evidence_min_ratio)
         if found is None or found[0] < weights.evidence_min_ratio:
             reason, detail = Reason.EVIDENCE_NOT_FOUND, f"best match {0 if found is None else found[0]:.0f}/100"
         else:

@@ -7,6 +7,7 @@ import pytest
 from rapidfuzz import fuzz, process
 
 from distilabel_qabias.coverage import align as align_module
+from distilabel_qabias.coverage import quotes as quotes_module
 from distilabel_qabias.coverage.align import align, align_batch
 from evaluation.qa_pairs import alignment_metrics, build_qa_pairs, hallucinated_pairs, unrelated_pairs
 from distilabel_qabias.schema import Reason
@@ -208,6 +209,7 @@ def test_work_per_row_is_bounded_on_long_unterminated_text(unterminated, monkeyp
     _, _, flat = unterminated
     counting_fuzz, counting_process = _CountingFuzz(), _CountingProcess()
     monkeypatch.setattr(align_module, "fuzz", counting_fuzz)
+    monkeypatch.setattr(quotes_module, "fuzz", counting_fuzz)
     monkeypatch.setattr(align_module, "process", counting_process)
     words = flat[: len(flat) // 2].split()
     answer = " ".join(reversed(words))
@@ -218,7 +220,7 @@ def test_work_per_row_is_bounded_on_long_unterminated_text(unterminated, monkeyp
     quotes = [c for c in counting_fuzz.compared if c[0] == "partial_ratio_alignment"]
     assert 0 < len(fuzzy) <= align_module.MAX_CANDIDATES
     assert all(n <= align_module.FUZZY_ANSWER_CHARS and h <= MAX_SENTENCE_CHARS for _, n, h in fuzzy)
-    assert 0 < len(quotes) <= align_module.QUOTE_REGIONS + 1
-    assert all(n <= align_module.QUOTE_CHARS and h <= 3 * MAX_SENTENCE_CHARS for _, n, h in quotes)
+    assert 0 < len(quotes) <= quotes_module.QUOTE_REGIONS + 1
+    assert all(n <= quotes_module.QUOTE_CHARS and h <= 3 * MAX_SENTENCE_CHARS for _, n, h in quotes)
     # spelling-variant lookups: a bounded number per scored sentence (and the two neighbours tried)
     assert counting_process.lookups <= (align_module.MAX_CANDIDATES + 2) * align_module.MAX_SPELLING_LOOKUPS
