@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from distilabel_qabias.convergence.cluster import deduplicate
+from distilabel_qabias.convergence.dedup import deduplicate
 from distilabel_qabias.embedders import load_embedder
 from evaluation.questions import build_question_set, dedup_metrics
 
@@ -69,21 +69,21 @@ def evaluate(embedder_name: str, questions, sweep: np.ndarray) -> dict:
     best = None
     for threshold in sweep:
         result = base.rethreshold(float(threshold))
-        metrics = dedup_metrics(tune, result.cluster_id, result.keep)
+        metrics = dedup_metrics(tune, result.cluster_id, result.is_kept)
         ok = metrics.twin_merged <= TWIN_LIMIT and metrics.related_merged <= RELATED_LIMIT
         print(f"  t={threshold:.2f} {'ok ' if ok else '   '} {_fmt(metrics)}")
         if ok and (best is None or metrics.paraphrase_merged > best[1].paraphrase_merged):
             best = (float(threshold), metrics)
     if best is None:
-        best = (float(sweep.max()), dedup_metrics(tune, base.cluster_id, base.keep))
+        best = (float(sweep.max()), dedup_metrics(tune, base.cluster_id, base.is_kept))
     threshold, tuned = best
     print(f"  chosen threshold {threshold:.2f}")
 
     texts = [q.question for q in held]
     result = deduplicate(texts, embedder=embedder, threshold=threshold)
-    held_metrics = dedup_metrics(held, result.cluster_id, result.keep)
+    held_metrics = dedup_metrics(held, result.cluster_id, result.is_kept)
     unguarded = deduplicate(texts, embedder=embedder, threshold=threshold, entity_guard=False)
-    unguarded_metrics = dedup_metrics(held, unguarded.cluster_id, unguarded.keep)
+    unguarded_metrics = dedup_metrics(held, unguarded.cluster_id, unguarded.is_kept)
     distilabel_keep = distilabel_embedding_dedup_keep(embedder.encode([t.strip() for t in texts]), threshold)
     distilabel_metrics = dedup_metrics(held, result.cluster_id, distilabel_keep)
     print(f"  tuned    ({len(tune)} q): {_fmt(tuned)}")
@@ -91,7 +91,7 @@ def evaluate(embedder_name: str, questions, sweep: np.ndarray) -> dict:
     print(f"  held-out, no entity guard : {_fmt(unguarded_metrics)}")
     print(f"  held-out, distilabel EmbeddingDedup on our clusters' rows: "
           f"{distilabel_metrics.clusters_without_one_kept} of {len(result.clusters)} clusters do not keep exactly one row "
-          f"(ours: {held_metrics.clusters_without_one_kept}); rows kept {sum(distilabel_keep)} vs ours {int(result.keep.sum())}")
+          f"(ours: {held_metrics.clusters_without_one_kept}); rows kept {sum(distilabel_keep)} vs ours {int(result.is_kept.sum())}")
     print(f"  refused joins on held-out: {result.refused_counts()}; closest refused: {result.closest_refused(3)}")
     return {"threshold": threshold, "tuned": tuned, "heldout": held_metrics}
 

@@ -107,6 +107,14 @@ def deduplicate(
     node_question: list[str] = []
     node_answer: list[str] = []
     node_partition: list[Hashable] = []
+    normalized: dict[str, str] = {}  # verbatim repeats are normalised once
+
+    def key_of(text: str) -> str:
+        found = normalized.get(text)
+        if found is None:
+            found = normalized[text] = normalize_question(text)
+        return found
+
     for row in range(n_rows):
         if row_reason[row] is not None:
             continue
@@ -115,7 +123,7 @@ def deduplicate(
         if answers is not None and isinstance(answers[row], str):
             answer = answers[row][:MAX_COMPARED_CHARS]
         partition = hashable(documents[row]) if documents is not None else None
-        key = (partition, normalize_question(question), normalize_question(answer) if answers is not None else None)
+        key = (partition, key_of(question), key_of(answer) if answers is not None else None)
         node = node_of_key.get(key)
         if node is None:
             node = node_of_key[key] = len(node_rows)
@@ -156,7 +164,7 @@ def deduplicate(
         representative=representative, embedder_name=model.name if model is not None else name,
         chain_margin=float(chain_margin), entity_guard=entity_guard, timings=timings,
     )
-    _ = inputs.facts  # fact signatures are computed once, for every threshold
+    inputs.facts_for(threshold)
     timings["signatures_s"] = time.perf_counter() - started
     return ConvergenceResult.at(inputs, threshold)
 

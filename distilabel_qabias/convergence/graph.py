@@ -2,7 +2,7 @@
 
 :func:`similar_pairs` searches a partition of up to ``exact_limit`` vectors exhaustively with faiss
 (``IndexFlatIP.range_search``: every pair above the floor, however many). A larger one goes through
-an inverted-file index: about 4 sqrt(N) faiss k-means cells, each vector filed in its closest cell
+an inverted-file index: about sqrt(probes x N) faiss k-means cells, each vector filed in its closest cell
 and compared with the ``probes`` cells closest to it. The vectors that probe a cell are compared
 with its members in one matrix product (BLAS), which on CPU is several times faster per pair than
 faiss's per-query list scan. Pairs found from either end are kept once, most similar first.
@@ -26,7 +26,7 @@ import numpy as np
 DEFAULT_EXACT_LIMIT = 20_000
 # Approximate search: lists each vector is compared with, and the most pairs a vector keeps per list
 # (dense near-duplicate regions stay bounded in memory).
-DEFAULT_PROBES = 24
+DEFAULT_PROBES = 8
 DEFAULT_NEIGHBOURS = 64
 
 
@@ -94,7 +94,9 @@ def _train_centroids(vectors: np.ndarray, count: int, seed: int) -> np.ndarray:
         return vectors.copy()
     rng = np.random.default_rng(seed)
     sample = vectors[np.sort(rng.choice(len(vectors), min(len(vectors), 32 * count), replace=False))]
-    kmeans = faiss.Kmeans(vectors.shape[1], count, niter=8, spherical=True, seed=seed, max_points_per_centroid=32)
+    kmeans = faiss.Kmeans(
+        vectors.shape[1], count, niter=6, spherical=True, seed=seed, max_points_per_centroid=32, min_points_per_centroid=8
+    )
     kmeans.train(np.ascontiguousarray(sample))
     return kmeans.centroids
 
@@ -109,8 +111,9 @@ def _closest(queries: np.ndarray, centroids: np.ndarray, count: int) -> tuple[np
 
 
 def _probe_lists(vectors: np.ndarray, probes: int, seed: int) -> np.ndarray:
-    """The ``probes`` inverted lists (faiss k-means cells, about 4 sqrt(N) of them) closest to each vector."""
-    n_lists = int(min(max(1, 4 * math.sqrt(len(vectors))), len(vectors) // 8 or 1))
+    """The ``probes`` inverted lists closest to each vector: faiss k-means cells, sqrt(probes * N) of them,
+    which balances placing the vectors (N x lists) against comparing them (N x probes x N / lists)."""
+    n_lists = int(min(max(1, math.sqrt(probes * len(vectors))), len(vectors) // 8 or 1))
     return _closest(vectors, _train_centroids(vectors, n_lists, seed), probes)[1]
 
 
@@ -167,7 +170,7 @@ def similar_pairs(
     """Pairs of rows of ``vectors`` (unit rows) with cosine >= ``floor``, only within the same partition.
 
     Partitions up to ``exact_limit`` rows are searched exhaustively. Larger ones are filed into about
-    4 sqrt(N) lists; each vector is compared with the lists of its ``probes`` closest centroids,
+    sqrt(probes x N) lists; each vector is compared with the lists of its ``probes`` closest centroids,
     keeping at most ``neighbours`` pairs per vector and list. benchmarks/bench_dedup.py
     prints the share of exhaustive pairs found (>= 0.95 at the defaults).
     """

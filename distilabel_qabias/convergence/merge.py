@@ -52,11 +52,24 @@ class NodeFacts:
     row_of: np.ndarray
 
     @classmethod
-    def of(cls, texts: Sequence[str], graph: NeighbourGraph) -> "NodeFacts":
-        nodes = np.unique(np.concatenate([graph.src, graph.dst]))
+    def of(
+        cls, texts: Sequence[str], graph: NeighbourGraph, threshold: float | None = None,
+        cache: dict[int, FactSignature] | None = None,
+    ) -> "NodeFacts":
+        """Signatures of the nodes with an edge >= ``threshold`` (all edges when None); ``cache`` keeps
+        signatures across calls."""
+        usable = len(graph) if threshold is None else graph.above(threshold)
+        nodes = np.unique(np.concatenate([graph.src[:usable], graph.dst[:usable]]))
         row_of = np.full(len(texts), -1, dtype=np.int64)
         row_of[nodes] = np.arange(len(nodes))
-        return cls(FactTable([fact_signature(texts[n]) for n in nodes.tolist()]), row_of)
+        cache = {} if cache is None else cache
+        signatures = []
+        for node in nodes.tolist():
+            signature = cache.get(node)
+            if signature is None:
+                signature = cache[node] = fact_signature(texts[node])
+            signatures.append(signature)
+        return cls(FactTable(signatures), row_of)
 
     def signature(self, node: int) -> FactSignature:
         return self.table.signatures[self.row_of[node]]

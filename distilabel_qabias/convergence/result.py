@@ -45,9 +45,16 @@ class DedupInputs:
     entity_guard: bool
     timings: dict[str, float] = field(default_factory=dict)
 
-    @cached_property
-    def facts(self) -> NodeFacts | None:
-        return NodeFacts.of(self.node_text, self.graph) if self.entity_guard else None
+    signatures: dict[int, Any] = field(default_factory=dict, repr=False)  # fact signature per node, once
+    _facts: tuple[float, NodeFacts] | None = field(default=None, repr=False)
+
+    def facts_for(self, threshold: float) -> NodeFacts | None:
+        """Fact signatures of every node with an edge >= ``threshold`` (None with the entity guard off)."""
+        if not self.entity_guard:
+            return None
+        if self._facts is None or threshold < self._facts[0]:
+            self._facts = (threshold, NodeFacts.of(self.node_text, self.graph, threshold, self.signatures))
+        return self._facts[1]
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ class ConvergenceResult:
         """Cluster ``inputs`` at ``threshold``."""
         started = time.perf_counter()
         merges = merge_guarded(
-            inputs.vectors, inputs.graph, threshold, chain_margin=inputs.chain_margin, facts=inputs.facts
+            inputs.vectors, inputs.graph, threshold, chain_margin=inputs.chain_margin, facts=inputs.facts_for(threshold)
         )
         n_rows = len(inputs.row_node)
         rows = np.arange(n_rows)

@@ -244,3 +244,27 @@ def test_explanation_lists_members_scores_links_and_weakest_merges(wordllama):
     assert [w["score"] for w in weakest] == sorted(w["score"] for w in weakest)
     non_exact = result.duplicate_score[(result.duplicate_of >= 0) & ~result.exact]
     assert weakest[0]["score"] == pytest.approx(non_exact.min())
+
+
+def test_whole_component_merging_gives_what_edge_by_edge_merging_gives(wordllama):
+    # Components that no merge order could break up are joined in one step; the result must be the
+    # one the guarded union-find reaches visiting every edge.
+    from distilabel_qabias.convergence import merge
+
+    questions = list(dict.fromkeys(q.question for q in build_question_set(150, seed=9)))
+    vectors = wordllama.encode(questions)
+    graph = similar_pairs(vectors, 0.8)
+    facts = NodeFacts.of(questions, graph)
+    fast = merge_guarded(vectors, graph, 0.86, chain_margin=0.0, facts=facts)
+    usable = graph.above(0.86)
+    src, dst, score = graph.src[:usable], graph.dst[:usable], graph.score[:usable]
+    linked = facts.table.conflicts(facts.row_of[src], facts.row_of[dst]) == 0
+    slow = merge._kruskal(vectors, src[linked], dst[linked], score[linked], 0.86, facts)
+
+    def partition(labels):  # each node -> the first node of its cluster
+        _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+        return first[inverse]
+
+    assert len(np.unique(fast.labels)) < len(questions)
+    assert np.array_equal(partition(fast.labels), partition(slow.labels))
+    assert len(fast.forest_src) == len(questions) - len(np.unique(fast.labels))
