@@ -3,19 +3,19 @@
 Nodes join along edges >= ``threshold`` (union-find in Kruskal order, most similar first) under two
 guards:
 
-* *fact guard* - two questions that name a different entity, number or date never join
-  (:class:`~distilabel_qabias.convergence.normalize.FactTable`), neither directly nor through a
-  cluster (a cluster's entities are checked against the other cluster's);
+* *fact guard* - two clusters join only if they state the same numbers and no question of one names
+  an entity that the other does not mention (:func:`~distilabel_qabias.convergence.normalize.entities_conflict`,
+  with the words of all questions of a cluster that name the same entities);
 * *chaining guard* - two clusters join only if their average-link similarity (the mean cosine over
   all cross pairs, from the clusters' summed vectors) is >= ``threshold - chain_margin``, so a chain
   a~b~c whose ends are far apart is cut even though every link passes.
 
-Most of the work is done on whole arrays. Edges between questions that ask different facts are
-refused first, in bulk; the rest fall into connected components (scipy). A component that no merge
-order could break up - one entity set (or sets that cannot clash), and every pair of members close
-enough that no average link can fall below the floor - is one cluster, joined along its maximum
-spanning forest: exactly what Kruskal would do, without visiting its edges. Only the other
-components are merged edge by edge.
+Most of the work is done on whole arrays. Edges between questions that state different numbers are
+refused first, in bulk (a cluster has one set of numbers); the rest fall into connected components
+(scipy). A component that no merge order could break up - one entity set (or sets that cannot
+clash), and every member so close to the centroid that no average link can fall below the floor -
+is one cluster, joined along its maximum spanning forest: exactly what Kruskal would do, without
+visiting its edges. Only the other components are merged edge by edge.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from distilabel_qabias.convergence.graph import NeighbourGraph
 from distilabel_qabias.convergence.normalize import (
-    CONFLICT_NAMES,
     FactSignature,
     FactTable,
     entities_conflict,
@@ -99,10 +98,10 @@ def merge_guarded(
     src, dst, score = graph.src[:usable], graph.dst[:usable], graph.score[:usable]
     refused = []
     if facts is not None and usable:
-        codes = facts.table.conflicts(facts.row_of[src], facts.row_of[dst])
-        bad = codes > 0
-        names = np.array([""] + [CONFLICT_NAMES[c] for c in sorted(CONFLICT_NAMES)])
-        refused.append((src[bad], dst[bad], score[bad], names[codes[bad]]))
+        # A cluster states one set of numbers, so an edge between different numbers is always refused.
+        numbers = facts.table.number_code
+        bad = numbers[facts.row_of[src]] != numbers[facts.row_of[dst]]
+        refused.append((src[bad], dst[bad], score[bad], np.full(int(bad.sum()), "number", dtype="<U8")))
         src, dst, score = src[~bad], dst[~bad], score[~bad]
     link_floor = threshold - chain_margin
     n_components, component = connected_components(

@@ -5,8 +5,8 @@ a number or a date ("What is the capital of India?" / "... of Brazil?", "in 1990
 yet sentence embeddings score them as near-duplicates. :func:`fact_signature` extracts what
 identifies the fact: capitalised words that are not function words (named entities, months) and
 numbers (digits, number words, ordinals). :func:`signature_conflict` says why two signatures ask
-different facts, or ``None`` when they may be merged; :class:`FactTable` answers the same question
-for millions of pairs at once, as sparse-matrix arithmetic.
+different facts, or ``None`` when they may be merged; :class:`FactTable` holds the signatures of
+many questions as integer codes, so that millions of pairs are checked at once.
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import groupby
 from typing import Sequence
 
 import numpy as np
-from scipy import sparse
 
 # Only the start of a very long question identifies it for the models and the entity guard.
 MAX_COMPARED_CHARS = 4096
@@ -169,17 +167,10 @@ def signature_conflict(a: FactSignature, b: FactSignature) -> str | None:
     return None
 
 
-NO_CONFLICT, NUMBER_CONFLICT, ENTITY_CONFLICT = 0, 1, 2
-CONFLICT_NAMES = {NUMBER_CONFLICT: "number", ENTITY_CONFLICT: "entity"}
-
-
 class FactTable:
-    """The fact signatures of many questions as integer codes and sparse matrices.
-
-    :meth:`conflicts` gives :func:`signature_conflict` for arrays of pairs without a Python loop:
-    numbers by comparing a code per question, entities through ``mentions`` (question x word:
-    the question has a word that :func:`_same_word` matches with that entity word).
-    """
+    """The fact signatures of many questions as integer codes, for checks on whole arrays of pairs:
+    ``number_code`` is equal exactly when two questions state the same numbers, ``entity_code``
+    exactly when they name the same entity set (0: none)."""
 
     def __init__(self, signatures: Sequence[FactSignature]):
         self.signatures = list(signatures)
@@ -191,56 +182,3 @@ class FactTable:
         self.entity_code = np.fromiter(
             (entity_codes.setdefault(s.entities, len(entity_codes)) for s in self.signatures), np.int64, len(self.signatures)
         )
-        vocabulary: dict[str, int] = {}
-        word_ids = [[vocabulary.setdefault(w, len(vocabulary)) for w in s.words | s.entities] for s in self.signatures]
-        entity_ids = [[vocabulary[e] for e in s.entities] for s in self.signatures]
-        words = _binary_rows(word_ids, len(vocabulary))
-        self.entities = _binary_rows(entity_ids, len(vocabulary))
-        self.entity_count = np.diff(self.entities.indptr)
-        entity_words = {w for s in self.signatures for w in s.entities}
-        mentions = (words @ _matching_words(vocabulary, entity_words)).tocsr()
-        mentions.data[:] = 1.0
-        self.mentions = mentions
-
-    def conflicts(self, a: np.ndarray, b: np.ndarray, chunk: int = 500_000) -> np.ndarray:
-        """Per pair ``(a[i], b[i])`` of table rows: ``NO_CONFLICT``, ``NUMBER_CONFLICT`` or ``ENTITY_CONFLICT``."""
-        out = np.where(self.number_code[a] != self.number_code[b], NUMBER_CONFLICT, NO_CONFLICT)
-        ea, eb = self.entity_code[a], self.entity_code[b]
-        candidates = np.flatnonzero((out == NO_CONFLICT) & (ea > 0) & (eb > 0) & (ea != eb))
-        for start in range(0, len(candidates), chunk):
-            pairs = candidates[start : start + chunk]
-            conflict = self._unmatched(a[pairs], b[pairs]) & self._unmatched(b[pairs], a[pairs])
-            out[pairs[conflict]] = ENTITY_CONFLICT
-        return out
-
-    def _unmatched(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Does question ``a`` name an entity that question ``b`` does not mention at all?"""
-        matched = np.asarray(self.entities[a].multiply(self.mentions[b]).sum(axis=1)).ravel()
-        return matched < self.entity_count[a]
-
-
-def _binary_rows(ids: list[list[int]], width: int) -> sparse.csr_matrix:
-    indptr = np.zeros(len(ids) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(row) for row in ids])
-    indices = np.fromiter((i for row in ids for i in row), dtype=np.int64, count=int(indptr[-1]))
-    matrix = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(ids), width))
-    matrix.sum_duplicates()
-    return matrix
-
-
-def _matching_words(vocabulary: dict[str, int], entity_words: set[str]) -> sparse.csr_matrix:
-    """word x word: 1 where an entity word and a word are the same for :func:`_same_word`. Words that
-    match without being equal share their first four letters, so only those groups are compared."""
-    rows, cols = [], []
-    for entity in entity_words:
-        rows.append(vocabulary[entity])
-        cols.append(vocabulary[entity])
-    for _, group in groupby(sorted(w for w in vocabulary if len(w) >= 4), key=lambda w: w[:4]):
-        group = list(group)
-        for entity in (w for w in group if w in entity_words):
-            for word in group:
-                if word != entity and _same_word(entity, word):
-                    rows.append(vocabulary[word])
-                    cols.append(vocabulary[entity])
-    size = len(vocabulary)
-    return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(size, size))

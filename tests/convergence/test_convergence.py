@@ -157,16 +157,17 @@ def test_approximate_search_finds_the_pairs_of_the_exhaustive_one(wordllama):
     assert np.allclose(sims, approximate.score, atol=1e-5)
 
 
-def test_fact_table_agrees_with_signature_conflict_on_real_question_pairs(wordllama):
-    questions = list(dict.fromkeys(q.question for q in build_question_set(120, seed=4)))
-    graph = similar_pairs(wordllama.encode(questions), 0.7)
+def test_fact_table_codes_agree_with_the_signatures(wordllama):
+    questions = list(dict.fromkeys(q.question for q in build_question_set(60, seed=4)))
     signatures = [fact_signature(q) for q in questions]
     table = FactTable(signatures)
-    codes = table.conflicts(graph.src, graph.dst)
-    expected = [signature_conflict(signatures[a], signatures[b]) for a, b in zip(graph.src.tolist(), graph.dst.tolist())]
-    names = {0: None, 1: "number", 2: "entity"}
-    assert [names[c] for c in codes.tolist()] == expected
-    assert {"number", "entity"} <= set(expected)
+    a, b = np.triu_indices(len(questions), 1)
+    same_numbers = [signatures[i].numbers == signatures[j].numbers for i, j in zip(a.tolist(), b.tolist())]
+    assert (table.number_code[a] == table.number_code[b]).tolist() == same_numbers
+    same_entities = [signatures[i].entities == signatures[j].entities for i, j in zip(a.tolist(), b.tolist())]
+    assert (table.entity_code[a] == table.entity_code[b]).tolist() == same_entities
+    assert (table.entity_code == 0).tolist() == [not s.entities for s in signatures]
+    assert not all(same_numbers) and not all(same_entities)
 
 
 def test_guarded_merge_refuses_a_constructed_chain_and_explains_it():
@@ -257,9 +258,7 @@ def test_whole_component_merging_gives_what_edge_by_edge_merging_gives(wordllama
     facts = NodeFacts.of(questions, graph)
     fast = merge_guarded(vectors, graph, 0.86, chain_margin=0.0, facts=facts)
     usable = graph.above(0.86)
-    src, dst, score = graph.src[:usable], graph.dst[:usable], graph.score[:usable]
-    linked = facts.table.conflicts(facts.row_of[src], facts.row_of[dst]) == 0
-    slow = merge._kruskal(vectors, src[linked], dst[linked], score[linked], 0.86, facts)
+    slow = merge._kruskal(vectors, graph.src[:usable], graph.dst[:usable], graph.score[:usable], 0.86, facts)
 
     def partition(labels):  # each node -> the first node of its cluster
         _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
@@ -267,4 +266,5 @@ def test_whole_component_merging_gives_what_edge_by_edge_merging_gives(wordllama
 
     assert len(np.unique(fast.labels)) < len(questions)
     assert np.array_equal(partition(fast.labels), partition(slow.labels))
+    assert sorted(fast.refused_reason.tolist()) == sorted(slow.refused_reason.tolist())
     assert len(fast.forest_src) == len(questions) - len(np.unique(fast.labels))
