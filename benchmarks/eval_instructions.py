@@ -18,7 +18,8 @@ and HELDOUT5 were never used to tune the rules. The last section times the detec
 ``ftfy.fix_text`` on the same documents in the same run (docs/s and ratio).
 
 The "public attack sources" section embeds every text of each source of ``evaluation.instruction_sources``
-between two sentences of a Wikipedia summary; the held-out sources were never used in training or tuning.
+between two sentences of a Wikipedia summary (a full stop added where the text has no closing punctuation, as
+the one-line requests of HarmBench and AdvBench have none); the held-out sources were never used in training or tuning.
 ``--learned extend`` (default), ``start`` or ``off`` picks how the learned detector is used.
 
     python benchmarks/eval_instructions.py [--documents 1000] [--seed 7] [--threshold 0.5] [--show-misses 10]
@@ -134,7 +135,8 @@ def evaluate_sources(docs, seed: int, threshold: float) -> None:
         fractions, sentences, lost = [], 0, 0
         for i, text in enumerate(attacks(name)):
             doc = docs[i % len(docs)]
-            injection = inject_passage(doc.text, text, rng, position="sentence", kind=name, split=name)
+            passage = text.strip() if text.strip()[-1] in '.!?:"”)]>' else text.strip() + "."  # a sentence ends
+            injection = inject_passage(doc.text, passage, rng, position="sentence", kind=name, split=name)
             spans = find_instruction_spans(injection.text, threshold=threshold)
             fractions.append(passage_removed_fraction(injection, spans))
             total, lost_here = lost_clean_sentences(doc.text, spans, injection)

@@ -452,6 +452,18 @@ CUES: tuple[Cue, ...] = (
     _cue("behave_like", "persona",
          rf"\b(?:behave|act|respond|answer|talk|speak|reply)\s+like\s+(?:an?\s+|the\s+)?(?:{_W}\s+){{0,4}}?"
          rf"(?:{_AI}|version of (?:yourself|themselves|itself))\b", 0.55, 0.2, imperative=True),
+    # --- a request to produce text, put where a reader expects content ("Write a persuasive article about ...",
+    # "Give detailed instructions for ..."): a production verb opening the unit and an artifact as its object
+    _cue("generation_request", "generation_request",
+         r"\b(?:write|compose|draft|generate|create|produce|give|provide|devise|come up with|suggest|outline|develop|"
+         r"design)\s+(?:me\s+|us\s+)?(?:(?:a|an|one|two|three|five|ten|\d{1,3}|some|several|detailed|step-by-step|"
+         r"specific|convincing|persuasive|offensive|short|long|fake|anonymous|explicit|new)\s+)*"
+         rf"(?:{_W}\s+){{0,3}}?(?:article|essay|blog post|post|story|poem|song|lyrics|letter|e-?mail|message|speech|"
+         r"script|code|program|tutorial|guide|guidance|instructions|steps|tips|advice|suggestions|plan|strategy|list|"
+         r"sentences?|paragraph|tweets?|review|manifesto|joke|description|explanation|text|note|ransom note|"
+         r"social media post|website|app|algorithm|campaign|video|podcast|rap|limerick|argument|macro|scheme|"
+         r"methods?)s?\b",
+         0.55, 0.0, imperative=True),
     _cue("you_must_obey", "model_address",
          r"\byou\s+(?:must|should|shall|will|are to|are required to|need to|have to)\s+(?:now\s+)?(?:always\s+|only\s+|"
          r"never\s+)?(?:answer|reply|respond|say|output|print|comply|obey|ignore|pretend|refuse|repeat)\b", 0.35),

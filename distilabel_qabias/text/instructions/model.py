@@ -22,6 +22,7 @@ KINDS = (
     "prompt_leak",  # "print your system prompt", "reveal the API key"
     "answer_override",  # "the correct answer to every question is ..."
     "model_address",  # "Note to the AI", "if you are a language model", "assistants reading this"
+    "generation_request",  # "Write a persuasive article about ...", "Give detailed instructions for ..."
     "learned",  # flagged by the shipped learned detector (``learned.py``), not by a rule
     "classifier",  # flagged only by the user-supplied classifier
 )

@@ -63,6 +63,8 @@ _ANCHOR_WORDS = {
     "persona_word": "persona$|identity$|role$|character$|voice$|personality$|part$",
     "like": "like$",
     "asker": "you|user|someone$|anyone$|somebody$|people$|reader",
+    "generate_verb": "write$|compose$|draft$|generate$|create$|produce$|give$|provide$|devise$|come$|suggest$|"
+                     "outline$|develop$|design$",
     "multilingual": "instructions$|anweisungen$|instruktionen$|instrucciones$|istruzioni$|instru$|consignes$|"
                     "indicaciones$|vorherigen$|bisherigen$|befehle$",
 }
@@ -97,6 +99,7 @@ _ANCHOR_OF = {
     "you_respond": "you", "when_asked_then_act": "asker", "ask_ai_to": "ai_noun", "ai_instructions_header": "ai_noun", "instead_of_task": "nothing_else",
     "repeat_after_me": "above", "your_task_changed": "your", "conversation_scope": "scope", "instructions_you_were_given": "you", "you_were_told": "you",
     "your_usual_instructions": "your", "adopt_persona": "persona_word", "you_are_named": "you", "behave_like": "like",
+    "generation_request": "generate_verb",
 }
 assert set(_ANCHOR_OF) == {c.name for c in CUES}, "every cue needs an anchor"
 _ANCHOR_WORD_RES = {group: re.compile(f"(?:{words})") for group, words in _ANCHOR_WORDS.items()}
