@@ -41,8 +41,8 @@ class DropFlaggedRows(Step):
             `None` (default) uses every keep flag on the row, i.e. `qabias_keep`.
 
     Input columns:
-        - keep_row_after_*_filtering (`bool`, optional): the keep flags written by the qabias Steps;
-          the ones named in `flags` are required.
+        - keep_flags (`bool`, optional): the `keep_row_after_*_filtering` columns written by the qabias
+          Steps; the ones named in `flags` are required.
 
     Output columns:
         - qabias_keep (`bool`): all keep flags on the row, AND-ed (recomputed).
@@ -51,7 +51,7 @@ class DropFlaggedRows(Step):
         - filtering
 
     References:
-        - [Self-Study Reconsidered: Coverage, Convergence and Hygiene of Synthetic QA Data (arXiv 2606.32002)](https://arxiv.org/abs/2606.32002)
+        - [Self-Study Reconsidered](https://arxiv.org/abs/2606.32002)
 
     Examples:
 
