@@ -1,7 +1,11 @@
+import multiprocessing
+import os
+
 import numpy as np
 import pytest
 
-from distilabel_qabias.embedders import Embedder, load_embedder
+from distilabel_qabias import embedders
+from distilabel_qabias.embedders import DEFAULT_EMBEDDER, Embedder, embedding_threads, load_embedder
 from distilabel_qabias.text.segment import split_sentences
 
 
@@ -58,11 +62,25 @@ def test_empty_input_and_bad_name():
     assert load_embedder("wordllama").encode([]).shape == (0, 256)
     with pytest.raises(ValueError):
         load_embedder("")
+    with pytest.raises(ValueError, match="distilabel Embeddings"):
+        load_embedder(42)
+
+
+def test_an_embedder_passes_through():
+    embedder = load_embedder("wordllama")
+    assert load_embedder(embedder) is embedder
+
+
+def test_threads_follow_the_available_cores_unless_configured(monkeypatch):
+    monkeypatch.delenv("QABIAS_EMBED_THREADS", raising=False)
+    assert embedding_threads() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("QABIAS_EMBED_THREADS", "1")
+    assert embedding_threads() == 1
 
 
 @pytest.mark.slow
 def test_minilm_loads_offline_from_the_bundled_package(wiki_docs):
-    embedder = load_embedder()
+    embedder = load_embedder("minilm")
     assert embedder.name == "minilm" and embedder.dim == 384
     title = wiki_docs[2].title
     v = embedder.encode([f"What is {title} known for?", f"What is {title} famous for?", "How do I bake bread?"])
@@ -70,23 +88,104 @@ def test_minilm_loads_offline_from_the_bundled_package(wiki_docs):
     assert v[0] @ v[1] > 0.8 > v[0] @ v[2]
 
 
-def _encode_in_child(texts, queue):
-    queue.put(load_embedder("minilm").encode(texts).shape)
+def _encode_in_child(name, texts, queue):
+    queue.put(load_embedder(name).encode(texts).shape)
 
 
 @pytest.mark.slow
-def test_minilm_still_encodes_in_a_process_forked_after_the_parent_used_it(wiki_docs):
-    """distilabel forks its step workers; torch's thread pool must not deadlock them."""
-    import multiprocessing
-
-    load_embedder("minilm").encode([d.text for d in wiki_docs[:32]])
+@pytest.mark.parametrize("name", ["minilm", "minilm-int8"])
+def test_minilm_still_encodes_in_a_process_forked_after_the_parent_used_it(name, wiki_docs):
+    """distilabel forks its step workers; torch's thread pool or an ONNX Runtime session must not deadlock them."""
+    load_embedder(name).encode([d.text for d in wiki_docs[:32]])
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     texts = [s.text for d in wiki_docs[32:40] for s in split_sentences(d.text)]
-    child = context.Process(target=_encode_in_child, args=(texts, queue))
+    child = context.Process(target=_encode_in_child, args=(name, texts, queue))
     child.start()
     child.join(120)
     hung = child.is_alive()
     if hung:
         child.kill()
     assert not hung and queue.get(timeout=5) == (len(texts), 384)
+
+
+# --- MiniLM with int8 weights (the default) ------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_minilm_int8_is_the_default_and_agrees_with_float32_minilm(wiki_docs):
+    fast, exact = load_embedder(), load_embedder("minilm")
+    assert DEFAULT_EMBEDDER == "minilm-int8" and fast.name == "minilm-int8" and fast.dim == exact.dim == 384
+    texts = _sentences(wiki_docs, 120) + [f"When was {d.title} founded?" for d in wiki_docs[:40]] + ["", "x" * 5000]
+    a, b = fast.encode(texts), exact.encode(texts)
+    agreement = (a * b).sum(axis=1)
+    assert agreement[:-2].min() > 0.95 and agreement[:-2].mean() > 0.99  # int8 weights move vectors only slightly
+    assert not a[-2].any() and np.linalg.norm(a[-1]) == pytest.approx(1.0, abs=1e-4)  # blank -> 0; long text truncated
+    title = wiki_docs[2].title
+    v = fast.encode([f"What is {title} known for?", f"What is {title} famous for?", "How do I bake bread?"])
+    assert v[0] @ v[1] > 0.8 > v[0] @ v[2]
+
+
+@pytest.mark.slow
+def test_int8_export_is_cached_and_reused(tmp_path, monkeypatch):
+    from distilabel_qabias.onnx_encoder import quantized_onnx_model
+
+    monkeypatch.setenv("QABIAS_CACHE_DIR", str(tmp_path / "cache"))
+    model_dir = embedders._minilm_dir()
+    first = quantized_onnx_model(model_dir)
+    assert first.parent == tmp_path / "cache" and first.stat().st_size > 10_000_000
+    stamp = first.stat().st_mtime_ns
+    assert quantized_onnx_model(model_dir) == first and first.stat().st_mtime_ns == stamp
+    assert list((tmp_path / "cache").iterdir()) == [first]  # no export leftovers
+
+
+# --- any distilabel Embeddings -------------------------------------------------------------------
+
+
+def _counting_distilabel_embeddings():
+    """A real distilabel ``Embeddings`` subclass (as a user would write one) over the static WordLlama model."""
+    from distilabel.models.embeddings.base import Embeddings
+
+    class CountingWordLlama(Embeddings):
+        loads: int = 0
+        batch_sizes: list = []
+
+        @property
+        def model_name(self) -> str:
+            return "counting-wordllama"
+
+        def load(self) -> None:
+            super().load()
+            self.loads += 1
+
+        def encode(self, inputs):
+            self.batch_sizes.append(len(inputs))
+            return (2.0 * load_embedder("wordllama").encode(inputs)).tolist()  # not unit length: we normalise
+
+    return CountingWordLlama()
+
+
+def test_a_distilabel_embeddings_is_loaded_once_and_called_in_batches(wiki_docs):
+    model = _counting_distilabel_embeddings()
+    embedder = load_embedder(model)
+    assert load_embedder(model) is embedder and model.loads == 1
+    assert embedder.dim == 256 and embedder.name == "CountingWordLlama:counting-wordllama"
+    texts = [s.text for d in wiki_docs[:150] for s in split_sentences(d.text)][:600]
+    assert len(set(texts)) > embedders.DISTILABEL_BATCH
+    model.batch_sizes.clear()
+    vectors = embedder.encode(texts + [""])
+    assert max(model.batch_sizes) <= embedders.DISTILABEL_BATCH and sum(model.batch_sizes) == len(set(texts))
+    assert np.allclose(vectors[:-1], load_embedder("wordllama").encode(texts), atol=1e-5)
+    assert not vectors[-1].any()
+    assert load_embedder(_counting_distilabel_embeddings()) is not embedder  # another instance, another embedder
+
+
+@pytest.mark.slow
+def test_distilabel_sentence_transformer_embeddings_match_our_minilm(wiki_docs):
+    from distilabel.models.embeddings import SentenceTransformerEmbeddings
+
+    model = SentenceTransformerEmbeddings(model=str(embedders._minilm_dir()), device="cpu")
+    texts = _sentences(wiki_docs, 30)
+    theirs = load_embedder(model).encode(texts)
+    ours = load_embedder("minilm").encode(texts)
+    assert np.allclose(theirs, ours, atol=1e-4)
