@@ -36,6 +36,7 @@ import common  # noqa: E402
 import injection_experiment  # noqa: E402
 import self_study  # noqa: E402
 import targeted  # noqa: E402
+from experiment import last_experiment_table  # noqa: E402
 
 # label, report section, key; "ratio" rows are computed from two report values
 TABLE_METRICS: tuple[tuple[str, str, str], ...] = (
@@ -173,9 +174,14 @@ def main(argv: list[str] | None = None) -> int:
 
     total = time.perf_counter() - started
     table = comparison_table(results)
-    title = f"distilabel-qabias demo: {generator.model_label}, {len(raw)} documents, {total:.0f} s"
+    title = f"distilabel-qabias demo (a smoke run; differences are noise at this size): {generator.model_label}, {len(raw)} documents, {total:.0f} s"
     print()
     print_table(table, title)
+    last = last_experiment_table()
+    if last is None:
+        print("No full experiment has been run yet: `make experiment` measures these with confidence intervals.")
+    else:
+        print_table(last[1], last[0])
     markdown = f"# {title}\n\n{to_markdown(table)}\n"
     if injection is not None:
         print_table(injection_table(injection), "instruction injection: does the answering model obey?")

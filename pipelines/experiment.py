@@ -74,6 +74,7 @@ HEADLINE = (
     "on_target_share",
 )
 MD_START, MD_END = "<!-- experiment:start -->", "<!-- experiment:end -->"
+DEFAULT_RESULTS = ROOT / "pipelines" / "results" / "experiment.json"
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,6 +262,21 @@ def headline_table(results: dict[str, Any]) -> list[list[str]]:
     return [header, *body]
 
 
+def last_experiment_table(path: Path = DEFAULT_RESULTS) -> tuple[str, list[list[str]]] | None:
+    """Title and headline table of the last experiment written to ``path`` (None if there is none)."""
+    if not Path(path).exists():
+        return None
+    results = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not results.get("arms"):
+        return None
+    title = (
+        f"from the last full experiment run, {results['written']} ({results['status']}): {results['run']['generator']}, "
+        f"{results['documents']['total']} documents x {results['run']['rows_per_document']} rows per arm, "
+        f"estimate [95% bootstrap CI over documents]; details in pipelines/RESULTS.md"
+    )
+    return title, headline_table(results)
+
+
 def to_markdown(table: list[list[str]]) -> str:
     lines = ["| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table[1:]]
@@ -270,11 +286,11 @@ def to_markdown(table: list[list[str]]) -> str:
 def results_markdown(results: dict[str, Any]) -> str:
     arms = results["arms"]
     run = results["run"]
+    heading = [MD_START, "## The experiment (`make experiment`, `pipelines/experiment.py`)", "", f"**Status:** {results['status']}  "]
+    if not arms:
+        return "\n".join([*heading, f"**Command:** `{run['command']}`; generator {run['generator']}.", "", MD_END])
     out = [
-        MD_START,
-        "## The experiment (`make experiment`, `pipelines/experiment.py`)",
-        "",
-        f"**Status:** {results['status']}  ",
+        *heading,
         f"**Written:** {results['written']} &nbsp; **Command:** `{run['command']}`  ",
         f"**Generator:** {run['generator']}, seed {run['seed']}; git {run['git_commit']}  ",
         f"**Documents:** {results['documents']['total']} ({results['documents']['wikipedia']} Wikipedia lead sections with "
@@ -382,9 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--seed", type=int, default=0)
     group = parser.add_argument_group("statistics and output")
     group.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default 2000)")
-    group.add_argument("--run-dir", default="runs/experiment", help="distilabel cache and finished arms (default runs/experiment)")
-    group.add_argument("--results", default="pipelines/results/experiment.json", help="results JSON (read by the demo)")
-    group.add_argument("--results-md", default="pipelines/RESULTS.md", help="Markdown file whose experiment section is rewritten ('' = none)")
+    group.add_argument("--run-dir", default=str(ROOT / "runs" / "experiment"), help="distilabel cache and finished arms (default runs/experiment)")
+    group.add_argument("--results", default=str(DEFAULT_RESULTS), help="results JSON (read by the demo)")
+    group.add_argument("--results-md", default=str(ROOT / "pipelines" / "RESULTS.md"), help="Markdown file whose experiment section is rewritten ('' = none)")
     common.add_generator_arguments(parser)
     args = parser.parse_args(argv)
     arms = [a.strip() for a in args.arms.split(",") if a.strip()]
@@ -416,16 +432,20 @@ def main(argv: list[str] | None = None) -> int:
           f"arms {', '.join(arms)}, {args.rows_per_document} rows per document; generator: {generator.model_label}", flush=True)
     started = time.perf_counter()
     finished: dict[str, dict[str, Any]] = {}
-    for arm in arms:
-        finished[arm] = run_arm(arm, documents, generator, args)
-        arm_results, differences = analyse(
-            finished, order, saturation_k=args.rows_per_document, resamples=args.resamples, seed=args.seed
+
+    def results_so_far() -> dict[str, Any]:
+        missing = [a for a in ARMS if a not in finished]
+        status = "complete: all arms finished" if not missing else (
+            f"partial: finished {', '.join(finished) or 'no arm yet'}; not yet {', '.join(missing)} "
+            f"(started {start_time}; rerun with --run-dir {args.run_dir} to resume)"
         )
-        done = len(finished) == len(arms)
-        results = {
+        arm_results, differences = (
+            analyse(finished, order, saturation_k=args.rows_per_document, resamples=args.resamples, seed=args.seed)
+            if finished else ({}, {})
+        )
+        return {
             "written": _now(),
-            "status": "complete: all arms finished" if done else f"partial: finished {', '.join(finished)}; "
-            f"not yet {', '.join(a for a in arms if a not in finished)} (rerun the command to resume)",
+            "status": status,
             "run": {**run, "seconds_this_invocation": time.perf_counter() - started},
             "documents": {
                 "total": len(documents),
@@ -439,7 +459,15 @@ def main(argv: list[str] | None = None) -> int:
             "arms": arm_results,
             "differences": differences,
         }
-        write_results(results, Path(args.results), Path(args.results_md) if args.results_md else None)
+
+    start_time = _now()
+    results_json, results_md = Path(args.results), Path(args.results_md) if args.results_md else None
+    if not (Path(args.run_dir) / arms[0] / "rows.jsonl").exists():  # say a run is under way before the first arm
+        write_results(results_so_far(), results_json, results_md)
+    for arm in arms:
+        finished[arm] = run_arm(arm, documents, generator, args)
+        results = results_so_far()
+        write_results(results, results_json, results_md)
         print(f"[{arm}] results written to {args.results}" + (f" and {args.results_md}" if args.results_md else ""), flush=True)
     print()
     print(to_markdown(headline_table(results)))

@@ -259,8 +259,12 @@ def _diff(d: dict[str, Any]) -> str:
 
 
 def results_markdown(results: dict[str, Any]) -> str:
-    s = results["summary"]
     run = results["run"]
+    if results.get("summary") is None:
+        return "\n".join([MD_START, "## The injection grid (`pipelines/experiment_grid.py`)", "",
+                          f"**Status:** {results['status']} &nbsp; **Command:** `{run['command']}`; generator {run['generator']}.",
+                          "", MD_END])
+    s = results["summary"]
     out = [
         MD_START,
         "## The injection grid (`pipelines/experiment_grid.py`)",
@@ -336,9 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--intents", default=",".join(INTENTS), help="comma-separated intents (default: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resamples", type=int, default=2000)
-    parser.add_argument("--run-dir", default="runs/experiment-grid", help="distilabel cache and rows (default runs/experiment-grid)")
-    parser.add_argument("--results", default="pipelines/results/experiment_grid.json")
-    parser.add_argument("--results-md", default="pipelines/RESULTS.md", help="Markdown file whose grid section is rewritten ('' = none)")
+    parser.add_argument("--run-dir", default=str(ROOT / "runs" / "experiment-grid"), help="distilabel cache and rows (default runs/experiment-grid)")
+    parser.add_argument("--results", default=str(ROOT / "pipelines" / "results" / "experiment_grid.json"))
+    parser.add_argument("--results-md", default=str(ROOT / "pipelines" / "RESULTS.md"), help="Markdown file whose grid section is rewritten ('' = none)")
     common.add_generator_arguments(parser)
     parser.set_defaults(answer_max_new_tokens=64)
     args = parser.parse_args(argv)
@@ -352,6 +356,15 @@ def main(argv: list[str] | None = None) -> int:
     rows_file = run_dir / "rows.jsonl"
     print(f"injection grid: {len(rows)} rows ({args.documents} documents x {len(intents)} intents x {len(SURFACES) + 1} "
           f"surfaces x 2), each answered twice; generator: {generator.model_label}", flush=True)
+    command = shlex.join([Path(sys.executable).name, *sys.argv]) if argv is None else shlex.join(["experiment_grid.py", *argv])
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    results_md = Path(args.results_md) if args.results_md else None
+    if results_md is not None:  # say a run is under way (the JSON of an earlier run stays until this one ends)
+        write_results(
+            {"status": f"running since {now}, not finished (rerun the same command to resume from {run_dir})",
+             "run": {"command": command, "generator": generator.model_label}, "summary": None},
+            run_dir / "status.json", results_md,
+        )
     started = time.perf_counter()
     distiset = build_pipeline(rows, generator, cache_dir=run_dir / "distilabel-cache").run(use_cache=True)
     seconds = time.perf_counter() - started
@@ -364,9 +377,9 @@ def main(argv: list[str] | None = None) -> int:
             f.write(json.dumps(row, default=str) + "\n")
     results = {
         "written": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "status": "complete",
+        "status": f"complete (started {now})",
         "run": {
-            "command": shlex.join([Path(sys.executable).name, *sys.argv]) if argv is None else shlex.join(["experiment_grid.py", *argv]),
+            "command": command,
             "generator": generator.model_label,
             "seed": args.seed,
             "seconds_last_run": seconds,
