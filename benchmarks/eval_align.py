@@ -21,7 +21,7 @@ import argparse
 import dataclasses
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Sequence
 
@@ -81,6 +81,8 @@ def report(name: str, pairs: Sequence[LabelledQA], negatives: Sequence[LabelledQ
             )
             print(f"{split:8s} {kind:12s} {len(select):5d} {true['located']:8.3f} {true['grounded_kept']:9.3f} "
                   f"{flagged['unrelated_flagged']:8.3f} {flagged_hard['unrelated_flagged']:20.3f} {made_up_flagged}")
+    codes = Counter(a.reason for a in alignments[len(pairs) :] if not a.grounded)
+    print("reason codes of the flagged negatives: " + ", ".join(f"{code} {n}" for code, n in codes.most_common()))
 
 
 def load_or_generate_smollm2(pairs: Sequence[LabelledQA], n: int) -> list[LabelledQA]:
