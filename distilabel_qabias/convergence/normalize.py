@@ -36,7 +36,9 @@ def normalize_question(text: str) -> str:
     >>> normalize_question("What is the CAPITAL of india")
     'what is the capital of india'
     """
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+    if not text.isascii():  # NFKC leaves ASCII unchanged
+        text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_APOSTROPHES).casefold()
     text = _NUMBER_WITH_SEPARATORS.sub("", text)  # "1,000" and "1000" are the same number
     text = _NON_WORD.sub(" ", text.replace("_", " "))
     return _SPACES.sub(" ", text).strip()
@@ -108,7 +110,9 @@ def _number_key(token: str) -> str:
 
 def fact_signature(text: str) -> FactSignature:
     """Entities (capitalised non-function words), numbers (as normalised strings) and all folded words of ``text``."""
-    text = unicodedata.normalize("NFKC", text[:MAX_COMPARED_CHARS])
+    text = text[:MAX_COMPARED_CHARS]
+    if not text.isascii():  # NFKC leaves ASCII unchanged
+        text = unicodedata.normalize("NFKC", text)
     entities: set[str] = set()
     numbers: set[str] = set()
     words: set[str] = set()
