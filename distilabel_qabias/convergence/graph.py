@@ -23,7 +23,7 @@ from typing import Hashable, Iterator, Sequence
 import numpy as np
 
 # Partitions up to this size are compared exhaustively.
-DEFAULT_EXACT_LIMIT = 20_000
+DEFAULT_EXACT_LIMIT = 8192
 # Approximate search: lists each vector is compared with, and the most pairs a vector keeps per list
 # (dense near-duplicate regions stay bounded in memory).
 DEFAULT_PROBES = 8

@@ -41,7 +41,7 @@ class DeduplicateConvergentQuestions(GlobalStep):
     merged: each is its own cluster with `qabias_convergence_reason` set. Rows stay in the dataset;
     add `DropFlaggedRows` to remove the duplicates.
 
-    The neighbour search is a faiss index (exhaustive up to 20,000 distinct questions, inverted file
+    The neighbour search is a faiss index (exhaustive up to 8,192 distinct questions, inverted file
     beyond), and the guards run on whole arrays, so the clustering stays cheap next to embedding. With
     `embeddings_column` the Step reuses vectors computed upstream, e.g. by distilabel's
     `EmbeddingGeneration` (which distilabel can replicate across workers), and loads no model: only
