@@ -97,6 +97,7 @@ class DeduplicateConvergentQuestions(GlobalStep):
         - qabias_convergence_reason (`str | None`): `missing`, `not_text`, `empty` or `no_embedding` for rows that were not compared.
         - keep_row_after_convergence_filtering (`bool`): false on every cluster member but the kept one.
         - qabias_keep (`bool`): all keep flags of the row together.
+        - qabias_non_text_cells (`Optional[str]`): JSON of question/answer cells that were not text, as given.
 
     Categories:
         - filtering
@@ -193,6 +194,7 @@ class DeduplicateConvergentQuestions(GlobalStep):
         return [
             schema.CLUSTER_ID, schema.CLUSTER_SIZE, schema.DUPLICATE_OF, schema.DUPLICATE_SCORE,
             schema.CLUSTER_PROMPTS, schema.CONVERGENCE_REASON, schema.KEEP_CONVERGENCE, schema.KEEP,
+            schema.NON_TEXT_CELLS,
         ]
 
     @property
