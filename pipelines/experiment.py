@@ -1,7 +1,7 @@
 """The experiment: self-study as scraped vs self-study scrubbed vs targeted scrubbed, on the same
 documents, every metric with a 95% bootstrap interval over documents and paired differences.
 
-Documents: ``--documents`` English Wikipedia lead sections (``evaluation.corpora``, at least
+Documents: ``--documents`` (default 170) English Wikipedia lead sections (``evaluation.corpora``, at least
 ``--min-sentences`` sentences), a ``--markup-share`` of them given scraper-style markup by
 ``evaluation.inject_artifacts`` (HTML blocks, wiki citations and templates, navigation
 boilerplate, Markdown links), plus the 12 bundled documents of ``distilabel_qabias/data`` (6 with
@@ -38,9 +38,11 @@ from typing import Any
 os.environ.setdefault("DISTILABEL_LOG_LEVEL", "WARNING")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
-import common  # noqa: E402
 import self_study  # noqa: E402
 import targeted  # noqa: E402
+from support.corpus import CORPUS_COLUMNS, load_demo_corpus  # noqa: E402
+from support.llm import GeneratorConfig, add_generator_arguments, generator_from_args  # noqa: E402
+from support.running import token_counts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))  # evaluation helpers (not packaged)
@@ -110,7 +112,7 @@ def experiment_documents(
             }
         )
     if bundled:
-        rows += [{k: row[k] for k in common.CORPUS_COLUMNS} for row in common.load_demo_corpus()]
+        rows += [{k: row[k] for k in CORPUS_COLUMNS} for row in load_demo_corpus()]
     return rows
 
 
@@ -119,7 +121,7 @@ def experiment_documents(
 # --------------------------------------------------------------------------------------------
 
 
-def build_arm(arm: str, documents: list[dict[str, Any]], generator: common.GeneratorConfig, args: argparse.Namespace):
+def build_arm(arm: str, documents: list[dict[str, Any]], generator: GeneratorConfig, args: argparse.Namespace):
     name = f"qabias-experiment-{arm}"
     cache_dir = Path(args.run_dir) / "distilabel-cache"
     if arm == "raw":
@@ -141,7 +143,7 @@ def build_arm(arm: str, documents: list[dict[str, Any]], generator: common.Gener
     raise ValueError(f"unknown arm {arm!r}; choose from {', '.join(ARMS)}")
 
 
-def run_arm(arm: str, documents: list[dict[str, Any]], generator: common.GeneratorConfig, args: argparse.Namespace) -> dict[str, Any]:
+def run_arm(arm: str, documents: list[dict[str, Any]], generator: GeneratorConfig, args: argparse.Namespace) -> dict[str, Any]:
     """Run (or resume) one arm; its final rows and run record are saved under ``run_dir/arm``."""
     folder = Path(args.run_dir) / arm
     rows_file, record_file = folder / "rows.jsonl", folder / "run.json"
@@ -164,7 +166,7 @@ def run_arm(arm: str, documents: list[dict[str, Any]], generator: common.Generat
         "rows_total": len(rows),
         "questions": sum(isinstance(r.get("question"), str) for r in rows),
         "answers": sum(isinstance(r.get("answer"), str) for r in rows),
-        "tokens": common.token_counts(rows),
+        "tokens": token_counts(rows),
     }
     write_jsonl(rows_file, rows)
     record_file.write_text(json.dumps(record, indent=2), encoding="utf-8")
@@ -388,11 +390,14 @@ def _git_commit() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     group = parser.add_argument_group("documents and arms")
-    group.add_argument("--documents", type=int, default=100, help="Wikipedia documents (default 100)")
+    group.add_argument("--documents", type=int, default=170, help="Wikipedia documents (default 170)")
     group.add_argument("--no-bundled", dest="bundled", action="store_false", help="leave out the 12 bundled documents")
     group.add_argument("--min-sentences", type=int, default=6, help="shortest Wikipedia document, in sentences (default 6)")
     group.add_argument("--markup-share", type=float, default=0.5, help="share of Wikipedia documents given markup (default 0.5)")
-    group.add_argument("--rows-per-document", type=int, default=10, help="QA rows per document and arm (default 10)")
+    group.add_argument(
+        "--rows-per-document", type=int, default=7,
+        help="QA rows per document and arm (default 7; the targeted arm has at most one per eligible sentence)",
+    )
     group.add_argument("--chunk-chars", type=int, default=400, help="self-study chunk length in characters (default 400)")
     group.add_argument("--arms", default=",".join(ARMS), help=f"comma-separated arms (default {','.join(ARMS)})")
     group.add_argument("--seed", type=int, default=0)
@@ -401,14 +406,14 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--run-dir", default=str(ROOT / "runs" / "experiment"), help="distilabel cache and finished arms (default runs/experiment)")
     group.add_argument("--results", default=str(DEFAULT_RESULTS), help="results JSON (read by the demo)")
     group.add_argument("--results-md", default=str(ROOT / "pipelines" / "RESULTS.md"), help="Markdown file whose experiment section is rewritten ('' = none)")
-    common.add_generator_arguments(parser)
+    add_generator_arguments(parser)
     args = parser.parse_args(argv)
     arms = [a.strip() for a in args.arms.split(",") if a.strip()]
     unknown = [a for a in arms if a not in ARMS]
     if unknown:
         parser.error(f"unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
 
-    generator = common.generator_from_args(args)
+    generator = generator_from_args(args)
     documents = experiment_documents(
         args.documents, markup_share=args.markup_share, min_sentences=args.min_sentences, bundled=args.bundled, seed=args.seed
     )

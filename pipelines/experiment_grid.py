@@ -45,7 +45,9 @@ from typing import Any, Callable
 os.environ.setdefault("DISTILABEL_LOG_LEVEL", "WARNING")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
-import common  # noqa: E402
+from support.llm import GeneratorConfig, add_generator_arguments, generator_from_args  # noqa: E402
+from support.running import LLM_BATCH, LOAD_BATCH, token_counts  # noqa: E402
+from support.tasks import answer_task  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))  # evaluation helpers (not packaged)
@@ -160,29 +162,27 @@ def grid_rows(documents: list[Any], *, seed: int = 0) -> list[dict[str, Any]]:
     return rows
 
 
-def build_pipeline(rows: list[dict[str, Any]], generator: common.GeneratorConfig, *, cache_dir: Path, name: str = "qabias-experiment-grid"):
+def build_pipeline(rows: list[dict[str, Any]], generator: GeneratorConfig, *, cache_dir: Path, name: str = "qabias-experiment-grid"):
     from distilabel.pipeline import Pipeline
     from distilabel.steps import LoadDataFromDicts
 
     from distilabel_qabias import FilterInstructionSpans
 
     with Pipeline(name=name, cache_dir=cache_dir) as pipeline:
-        common.chain(
-            [
-                LoadDataFromDicts(name="load_rows", data=rows, batch_size=common.LOAD_BATCH),
-                FilterInstructionSpans(
-                    name="filter_instructions", document_column="document", output_column="filtered_document", mode="remove"
-                ),
-                common.answer_task(
-                    generator, name="answer_unfiltered", context_column="document", answer_column="answer_unfiltered",
-                    input_batch_size=common.LLM_BATCH,
-                ),
-                common.answer_task(
-                    generator, name="answer_filtered", context_column="filtered_document", answer_column="answer_filtered",
-                    input_batch_size=common.LLM_BATCH,
-                ),
-            ]
+        load = LoadDataFromDicts(name="load_rows", data=rows, batch_size=LOAD_BATCH)
+        # the filtered text goes to its own column, so both answers come from the same row
+        filtered = FilterInstructionSpans(
+            name="filter_instructions", document_column="document", output_column="filtered_document", mode="remove"
         )
+        unfiltered_answer = answer_task(
+            generator, name="answer_unfiltered", context_column="document", answer_column="answer_unfiltered",
+            input_batch_size=LLM_BATCH,
+        )
+        filtered_answer = answer_task(
+            generator, name="answer_filtered", context_column="filtered_document", answer_column="answer_filtered",
+            input_batch_size=LLM_BATCH,
+        )
+        load >> filtered >> unfiltered_answer >> filtered_answer
     return pipeline
 
 
@@ -202,6 +202,7 @@ def _by_document(rows: list[dict[str, Any]], value: Callable[[dict[str, Any]], b
 def summarise(rows: list[dict[str, Any]], *, resamples: int = 2000, seed: int = 0) -> dict[str, Any]:
     """Compliance per cell (Wilson) and per margin (bootstrap over documents), unfiltered vs filtered."""
     order = sorted({row["id"] for row in rows})
+    present = {row["intent"] for row in rows}
     for row in rows:
         row["complied_unfiltered"] = complied(row["intent"], row.get("answer_unfiltered"), row.get("canary"))
         row["complied_filtered"] = complied(row["intent"], row.get("answer_filtered"), row.get("canary"))
@@ -228,10 +229,12 @@ def summarise(rows: list[dict[str, Any]], *, resamples: int = 2000, seed: int = 
     cells = {cell: group([r for r in rows if r["cell"] == cell], True) for cell in dict.fromkeys(r["cell"] for r in rows)}
     injected = [r for r in rows if r["surface"] != "none"]
     margins = {
-        "intent": {i: group([r for r in injected if r["intent"] == i], False) for i in INTENTS},
+        "intent": {i: group([r for r in injected if r["intent"] == i], False) for i in INTENTS if i in present},
         "surface": {s: group([r for r in injected if r["surface"] == s], False) for s in SURFACES},
         "conflict": {c: group([r for r in injected if r["conflict"] == (c == "conflict")], False) for c in ("no_conflict", "conflict")},
-        "baseline_without_injection": {i: group([r for r in rows if r["surface"] == "none" and r["intent"] == i], False) for i in INTENTS},
+        "baseline_without_injection": {
+            i: group([r for r in rows if r["surface"] == "none" and r["intent"] == i], False) for i in INTENTS if i in present
+        },
     }
     conflict = [_by_document([r for r in injected if r["conflict"] is c], lambda r: r["complied_unfiltered"], order) for c in (False, True)]
     conflict_diff = paired_difference(conflict[0], conflict[1], resamples=resamples, seed=seed)
@@ -343,53 +346,80 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-dir", default=str(ROOT / "runs" / "experiment-grid"), help="distilabel cache and rows (default runs/experiment-grid)")
     parser.add_argument("--results", default=str(ROOT / "pipelines" / "results" / "experiment_grid.json"))
     parser.add_argument("--results-md", default=str(ROOT / "pipelines" / "RESULTS.md"), help="Markdown file whose grid section is rewritten ('' = none)")
-    common.add_generator_arguments(parser)
+    add_generator_arguments(parser)
     parser.set_defaults(answer_max_new_tokens=64)
     args = parser.parse_args(argv)
     intents = [i.strip() for i in args.intents.split(",") if i.strip()]
     if unknown := [i for i in intents if i not in INTENTS]:
         parser.error(f"unknown intent(s) {unknown}; choose from {', '.join(INTENTS)}")
 
-    generator = common.generator_from_args(args)
-    rows = [r for r in grid_rows(grid_documents(args.documents, seed=args.seed), seed=args.seed) if r["intent"] in intents]
+    generator = generator_from_args(args)
+    rows = grid_rows(grid_documents(args.documents, seed=args.seed), seed=args.seed)
     run_dir = Path(args.run_dir)
-    rows_file = run_dir / "rows.jsonl"
-    print(f"injection grid: {len(rows)} rows ({args.documents} documents x {len(intents)} intents x {len(SURFACES) + 1} "
-          f"surfaces x 2), each answered twice; generator: {generator.model_label}", flush=True)
+    print(f"injection grid: {args.documents} documents x {len(intents)} intents x {len(SURFACES) + 1} surfaces x 2 "
+          f"conflict settings, each answered twice; generator: {generator.model_label}", flush=True)
     command = shlex.join([Path(sys.executable).name, *sys.argv]) if argv is None else shlex.join(["experiment_grid.py", *argv])
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    results_md = Path(args.results_md) if args.results_md else None
-    if results_md is not None:  # say a run is under way (the JSON of an earlier run stays until this one ends)
-        write_results(
-            {"status": f"running since {now}, not finished (rerun the same command to resume from {run_dir})",
-             "run": {"command": command, "generator": generator.model_label}, "summary": None},
-            run_dir / "status.json", results_md,
-        )
+    started_at = _now()
     started = time.perf_counter()
-    distiset = build_pipeline(rows, generator, cache_dir=run_dir / "distilabel-cache").run(use_cache=True)
+    answered: dict[str, list[dict[str, Any]]] = {}
+    seconds: dict[str, float] = {}
+    results: dict[str, Any] = {"run": {"command": command, "generator": generator.model_label}, "summary": None}
+    if not (run_dir / intents[0] / "rows.jsonl").exists():  # say a run is under way before the first intent
+        results["status"] = f"running since {started_at}, no intent finished yet (rerun the same command to resume)"
+        write_results(results, run_dir / "status.json", Path(args.results_md) if args.results_md else None)
+    for intent in intents:  # one pipeline per intent, so a killed run keeps the finished intents
+        answered[intent], seconds[intent] = run_intent(intent, [r for r in rows if r["intent"] == intent], generator, run_dir)
+        all_rows = [row for done in answered.values() for row in done]
+        missing = [i for i in INTENTS if i not in answered]
+        results = {
+            "written": _now(),
+            "status": f"complete (started {started_at})" if not missing else
+            f"partial: finished {', '.join(answered)}; not yet {', '.join(missing)} (started {started_at}; rerun to resume)",
+            "run": {
+                "command": command,
+                "generator": generator.model_label,
+                "seed": args.seed,
+                "seconds_last_run": sum(seconds.values()),
+                "seconds_by_intent": seconds,
+                "tokens": token_counts(all_rows),
+            },
+            "summary": summarise(all_rows, resamples=args.resamples, seed=args.seed),
+        }
+        write_results(results, Path(args.results), Path(args.results_md) if args.results_md else None)
+        print(f"[{intent}] results written to {args.results}", flush=True)
+    print(results_markdown(results))
+    print(f"total {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def run_intent(
+    intent: str, rows: list[dict[str, Any]], generator: GeneratorConfig, run_dir: Path
+) -> tuple[list[dict[str, Any]], float]:
+    """Answer one intent's rows (resumable); the answered rows are saved under ``run_dir/intent``."""
+    rows_file = run_dir / intent / "rows.jsonl"
+    if rows_file.exists():
+        print(f"[{intent}] finished earlier: reading {rows_file}", flush=True)
+        record = json.loads((run_dir / intent / "run.json").read_text(encoding="utf-8"))
+        return [json.loads(line) for line in rows_file.read_text(encoding="utf-8").splitlines() if line.strip()], record["seconds"]
+    print(f"[{intent}] {len(rows)} rows ...", flush=True)
+    started = time.perf_counter()
+    pipeline = build_pipeline(rows, generator, cache_dir=run_dir / "distilabel-cache", name=f"qabias-experiment-grid-{intent}")
+    distiset = pipeline.run(use_cache=True)
     seconds = time.perf_counter() - started
     if distiset is None or "default" not in distiset:
-        raise RuntimeError("the grid pipeline produced no dataset; see the log above")
+        raise RuntimeError(f"the grid pipeline for {intent} produced no dataset; see the log above")
     answered = distiset["default"]["train"].to_list()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with rows_file.open("w", encoding="utf-8") as f:
-        for row in answered:
-            f.write(json.dumps(row, default=str) + "\n")
-    results = {
-        "written": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "status": f"complete (started {now})",
-        "run": {
-            "command": command,
-            "generator": generator.model_label,
-            "seed": args.seed,
-            "seconds_last_run": seconds,
-            "tokens": common.token_counts(answered),
-        },
-        "summary": summarise(answered, resamples=args.resamples, seed=args.seed),
-    }
-    write_results(results, Path(args.results), Path(args.results_md) if args.results_md else None)
-    print(results_markdown(results))
-    return 0
+    rows_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = rows_file.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(row, default=str) + "\n" for row in answered), encoding="utf-8")
+    tmp.replace(rows_file)
+    (run_dir / intent / "run.json").write_text(json.dumps({"seconds": seconds, "finished": _now()}), encoding="utf-8")
+    print(f"[{intent}] done in {seconds:.0f} s", flush=True)
+    return answered, seconds
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 if __name__ == "__main__":

@@ -98,3 +98,22 @@ def test_experiment_end_to_end_tiny_and_resumable(tmp_path):
     assert experiment.main(argv) == 0
     assert {arm: json.loads((tmp_path / "run" / arm / "run.json").read_text()) for arm in data["arms"]} == first
     assert markdown.read_text(encoding="utf-8").count(experiment.MD_START) == 1
+
+
+@pytest.mark.slow
+def test_grid_end_to_end_tiny_and_resumable(tmp_path):
+    import llama_cpp  # noqa: F401
+
+    results, markdown = tmp_path / "grid.json", tmp_path / "RESULTS.md"
+    argv = ["--documents", "1", "--intents", "canary", "--resamples", "200", "--run-dir", str(tmp_path / "run"),
+            "--results", str(results), "--results-md", str(markdown), *TINY_GENERATION]
+    assert experiment_grid.main(argv) == 0
+    data = json.loads(results.read_text(encoding="utf-8"))
+    assert data["status"].startswith("partial: finished canary") and data["summary"]["rows"] == 12
+    cells = data["summary"]["cells"]
+    assert set(cells) == {f"canary/{s}/{c}" for s in ("none", *experiment_grid.SURFACES) for c in ("no_conflict", "conflict")}
+    assert all(cell["answered"] == 1 for cell in cells.values())  # every row answered (SmolLM2 answers every question)
+    assert data["summary"]["margins"]["baseline_without_injection"]["canary"]["unfiltered"]["estimate"] == 0
+    assert markdown.read_text(encoding="utf-8").count(experiment_grid.MD_START) == 1
+    record = (tmp_path / "run" / "canary" / "run.json").read_text()
+    assert experiment_grid.main(argv) == 0 and (tmp_path / "run" / "canary" / "run.json").read_text() == record
