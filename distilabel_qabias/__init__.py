@@ -17,6 +17,8 @@ _LAZY = {
     "DeduplicateConvergentQuestions": "distilabel_qabias.steps.convergence",
     "QABiasReport": "distilabel_qabias.steps.report",
     "DropFlaggedRows": "distilabel_qabias.steps.drop",
+    "SampleChunks": "distilabel_qabias.steps.chunks",
+    "AssignPromptKinds": "distilabel_qabias.steps.chunks",
 }
 
 __all__ = ["__version__", *_LAZY]

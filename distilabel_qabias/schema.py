@@ -38,7 +38,7 @@ TARGET_END = "qabias_target_end"
 TARGET_SENTENCE = "qabias_target_sentence"
 TARGET_REASON = "qabias_target_reason"
 TARGET_DETAIL = "qabias_target_detail"
-# --- exposure (generators that show the model only a chunk, e.g. pipelines/self_study.py) ---
+# --- exposure (SampleChunks: the chunk of the document shown to the generator) ------------
 CHUNK_START = "qabias_chunk_start"
 CHUNK_END = "qabias_chunk_end"
 # --- coverage (TagSpanCoverage, QABiasReport) -----------------------------------------------
@@ -152,8 +152,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(TARGET_SENTENCE, "int", "index of the target sentence in the document's segmentation", "SampleTargetSpans"),
     Column(TARGET_REASON, "str or null", "why a document got no target sentence: missing, not_text, empty, duplicate_document or no_eligible_sentence; null on target rows", "SampleTargetSpans"),
     Column(TARGET_DETAIL, "str or null", "what the reason refers to (the column, the earlier document, sentences skipped by kind)", "SampleTargetSpans"),
-    Column(CHUNK_START, "int", "character offset in the document where the chunk shown to the question generator starts (exposure)", "pipelines/self_study.py"),
-    Column(CHUNK_END, "int", "end offset (exclusive) of that chunk", "pipelines/self_study.py"),
+    Column(CHUNK_START, "int", "character offset in the document where the chunk shown to the question generator starts (exposure)", "SampleChunks"),
+    Column(CHUNK_END, "int", "end offset (exclusive) of that chunk", "SampleChunks"),
     Column(EVIDENCE_START, "int or null", "character offset in the document of the span the QA pair draws on", "TagSpanCoverage"),
     Column(EVIDENCE_END, "int or null", "end offset (exclusive) of that span", "TagSpanCoverage"),
     Column(EVIDENCE_SENTENCE, "int or null", "index of the evidence sentence in the document's segmentation", "TagSpanCoverage"),
