@@ -141,3 +141,54 @@ def test_every_row_dropped_stops_the_run_with_one_line_instead_of_hanging(tmp_pa
 def test_every_row_dropped_at_the_end_of_a_pipeline_is_just_an_empty_dataset(tmp_path, wiki_docs):
     rows, log = _run(tmp_path, [False] * 10, "none", [doc.text for doc in wiki_docs[:10]])
     assert rows == [] and "every row was dropped" not in log
+
+
+COMBINE = textwrap.dedent(
+    """
+    import json, sys
+    from distilabel.pipeline import Pipeline
+    from distilabel.steps import CombineOutputs, LoadDataFromDicts
+    from distilabel_qabias import DropFlaggedRows, ScrubArtifacts, TagSpanCoverage
+
+    rows, cache, drop = json.loads(open(sys.argv[1]).read()), sys.argv[2], sys.argv[3] == "drop"
+    with Pipeline(name="combine-test", cache_dir=cache) as pipeline:
+        load = LoadDataFromDicts(data=rows, batch_size=2)
+        artifacts = ScrubArtifacts(columns=["question", "answer"], mode="tag")
+        coverage = TagSpanCoverage()
+        combine = CombineOutputs()
+        load >> [artifacts, coverage] >> combine
+        if drop:
+            combine >> DropFlaggedRows()
+    distiset = pipeline.run(use_cache=False)
+    print("ROWS=" + json.dumps(distiset["default"]["train"].to_list()))
+    """
+)
+
+
+def test_after_combine_outputs_only_rows_passing_every_branch_survive(tmp_path, wiki_docs):
+    """Issue 9 item 14: after CombineOutputs the stored qabias_keep is whichever branch merged last."""
+    doc = wiki_docs[0].text
+    first = doc.split(". ")[0] + "."
+    rows = [
+        {"id": 0, "document": doc, "question": f"What is {wiki_docs[0].title}?", "answer": first},  # passes both
+        {"id": 1, "document": doc, "question": "What does the <div> tag contain?", "answer": first},  # markup question
+        {"id": 2, "document": doc, "question": "Who won the 1998 World Cup?", "answer": "France beat Brazil 3-0."},
+        {"id": 3, "document": doc, "question": f"Tell me about {wiki_docs[0].title}.", "answer": first},  # passes both
+    ]
+    (tmp_path / "rows.json").write_text(json.dumps(rows))
+    (tmp_path / "combine.py").write_text(COMBINE)
+    outputs = {}
+    for mode in ("tag", "drop"):
+        done = subprocess.run(
+            [sys.executable, str(tmp_path / "combine.py"), str(tmp_path / "rows.json"), str(tmp_path / mode), mode],
+            capture_output=True, text=True, timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        line = next(line for line in done.stdout.splitlines() if line.startswith("ROWS="))
+        outputs[mode] = json.loads(line[len("ROWS="):])
+    tagged = {r["id"]: r for r in outputs["tag"]}
+    assert tagged[1][A] is False and tagged[1][G] is True
+    assert tagged[2][G] is False and tagged[2][A] is True
+    assert [i for i, r in tagged.items() if schema.combined_keep(r)] == [0, 3]
+    assert [r["id"] for r in outputs["drop"]] == [0, 3]
+    assert all(r[schema.KEEP] is True for r in outputs["drop"])
