@@ -32,7 +32,7 @@ os.environ.setdefault("DISTILABEL_LOG_LEVEL", "WARNING")
 # and the progress bars of datasets / model loading (tqdm) would bury the table
 os.environ.setdefault("TQDM_DISABLE", "1")
 
-import common  # noqa: E402
+from support import corpus, llm, running  # noqa: E402
 import injection_experiment  # noqa: E402
 import self_study  # noqa: E402
 import targeted  # noqa: E402
@@ -57,13 +57,13 @@ TABLE_METRICS: tuple[tuple[str, str, str], ...] = (
 
 def table_value(report: dict[str, Any] | None, section: str, key: str) -> float | None:
     if section != "derived":
-        return common.metric(report, section, key)
+        return running.metric(report, section, key)
     if key == "grounded_share":
-        rows, hits = common.metric(report, "summary", "rows"), common.metric(report, "summary", "hit_rows")
+        rows, hits = running.metric(report, "summary", "rows"), running.metric(report, "summary", "hit_rows")
         return hits / rows if rows else None
     if key == "saturation_ratio":
-        observed = common.metric(report, "summary", "mean_coverage")
-        uniform = common.metric(report, "summary", "uniform_mean_coverage")
+        observed = running.metric(report, "summary", "mean_coverage")
+        uniform = running.metric(report, "summary", "uniform_mean_coverage")
         return observed / uniform if observed is not None and uniform else None
     if key == "artifact_lift":
         value = (((report or {}).get("salience") or {}).get("artifact") or {}).get("hits_lift")
@@ -77,10 +77,10 @@ def _format(value: float | None, key: str) -> str:
     return f"{value:.0f}" if key == "rows" else f"{value:.2f}"
 
 
-def comparison_table(results: list[common.RunResult]) -> list[list[str]]:
+def comparison_table(results: list[running.RunResult]) -> list[list[str]]:
     header = ["metric", *[r.name for r in results]]
     body = [[label, *[_format(table_value(r.report, section, key), key) for r in results]] for label, section, key in TABLE_METRICS]
-    tokens = [common.token_counts(r.rows) for r in results]
+    tokens = [running.token_counts(r.rows) for r in results]
     body.append(["prompt / generated tokens", *[f"{t['input_tokens']} / {t['output_tokens']}" for t in tokens]])
     body.append(["run time (s)", *[f"{r.seconds:.0f}" for r in results]])
     return [header, *body]
@@ -132,15 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-injection", action="store_true", help="leave out the injection experiment")
     parser.add_argument("--output", default="out/demo", help="output folder (default: out/demo)")
-    common.add_generator_arguments(parser)
+    llm.add_generator_arguments(parser)
     args = parser.parse_args(argv)
     if not 1 <= args.documents <= 12:
         parser.error("--documents must be between 1 and 12 (the bundled corpus has 12 documents)")
 
     output = Path(args.output)
-    generator = common.generator_from_args(args)
-    corpus = common.load_demo_corpus(args.documents)
-    raw = [{k: row[k] for k in common.CORPUS_COLUMNS} for row in corpus]
+    generator = llm.generator_from_args(args)
+    bundled = corpus.load_demo_corpus(args.documents)
+    raw = [{k: row[k] for k in corpus.CORPUS_COLUMNS} for row in bundled]
     to_scrub = [{**row, "raw_document": row["document"]} for row in raw]
     print(f"demo: {len(raw)} documents ({sum(r['rendering'] != 'clean' for r in raw)} with scraper markup), "
           f"{args.samples_per_document} QA rows per document and run; generator: {generator.model_label}")
@@ -160,17 +160,17 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for label, folder, build in runs:
         print(f"\n[{len(results) + 1}/{len(runs) + (not args.skip_injection)}] {label} ...", flush=True)
-        results.append(common.run_and_save(build, name=label, output=output / folder))
+        results.append(running.run_and_save(build, name=label, output=output / folder))
         print(f"    done in {results[-1].seconds:.0f} s", flush=True)
 
     injection = None
     if not args.skip_injection:
         print(f"\n[{len(runs) + 1}/{len(runs) + 1}] injection experiment ...", flush=True)
         injection_result, injection = injection_experiment.run(
-            corpus, generator, output=output / "injection", seed=args.seed
+            bundled, generator, output=output / "injection", seed=args.seed
         )
         print(f"    done in {injection_result.seconds:.0f} s", flush=True)
-        injection.update(seconds=injection_result.seconds, **common.token_counts(injection_result.rows))
+        injection.update(seconds=injection_result.seconds, **running.token_counts(injection_result.rows))
 
     total = time.perf_counter() - started
     table = comparison_table(results)
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "seconds_total": total,
         "runs": {
-            r.name: {"seconds": r.seconds, "rows": len(r.rows), **common.token_counts(r.rows), "report": r.report}
+            r.name: {"seconds": r.seconds, "rows": len(r.rows), **running.token_counts(r.rows), "report": r.report}
             for r in results
         },
         "injection": injection,

@@ -1,8 +1,8 @@
 """Audit an existing QA dataset (Hub id or local file) with distilabel-qabias and push the result.
 
-The rows go through ScrubArtifacts (tag mode: markup in the document, questions about markup) ->
-TagSpanCoverage (evidence span, grounded) -> DeduplicateConvergentQuestions -> QABiasReport in a
-distilabel Pipeline. Rows are tagged, not dropped; ``--drop-filtered`` keeps only rows whose
+The rows go through the Steps of ``qabias audit`` (``distilabel_qabias.steps.recipes.audit_steps``):
+ScrubArtifacts (tag mode: questions and answers about markup) -> TagSpanCoverage (evidence span,
+grounded) -> DeduplicateConvergentQuestions -> QABiasReport, in a distilabel Pipeline. Rows are tagged, not dropped; ``--drop-filtered`` keeps only rows whose
 ``qabias_keep`` is true in the pushed/saved copy. No generator is involved.
 
     .venv/bin/python pipelines/filter_hub_dataset.py my_qa.jsonl --output out/audit
@@ -12,10 +12,12 @@ distilabel Pipeline. Rows are tagged, not dropped; ``--drop-filtered`` keeps onl
 
 import argparse
 import sys
+from functools import reduce
+from operator import rshift
 from pathlib import Path
 from typing import Any
 
-import common
+from support.running import HEADLINE_METRICS, LOAD_BATCH, add_output_arguments, metric, run_and_save
 
 from distilabel_qabias import schema
 
@@ -33,18 +35,16 @@ def build_pipeline(
     from distilabel.pipeline import Pipeline
     from distilabel.steps import LoadDataFromDicts
 
+    from distilabel_qabias.steps.recipes import audit_steps
+
     with Pipeline(name=name, cache_dir=cache_dir) as pipeline:
-        common.chain(
-            [
-                LoadDataFromDicts(name="load_rows", data=rows, batch_size=common.LOAD_BATCH),
-                *common.audit_steps(
-                    prompt_column=prompt_column,
-                    document_column=document_column,
-                    question_column=question_column,
-                    answer_column=answer_column,
-                ),
-            ]
+        load = LoadDataFromDicts(name="load_rows", data=rows, batch_size=LOAD_BATCH)
+        # the same Steps as `qabias audit`: artifacts -> coverage -> convergence -> report
+        audit = audit_steps(
+            document_column=document_column, question_column=question_column, answer_column=answer_column,
+            prompt_column=prompt_column,
         )
+        reduce(rshift, [load, *audit])
     return pipeline
 
 
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answer-column", default="answer")
     parser.add_argument("--prompt-column", default=None, help="seed prompt kind column, if the data has one")
     parser.add_argument("--drop-filtered", action="store_true", help="save/push only rows with qabias_keep true")
-    common.add_output_arguments(parser, default_output="out/filter_dataset")
+    add_output_arguments(parser, default_output="out/filter_dataset")
     args = parser.parse_args(argv)
 
     from distilabel_qabias.io import InputError, load_rows
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     except schema.MissingColumnsError as err:
         parser.exit(2, f"error: {err} (use --document-column/--question-column/--answer-column)\n")
 
-    result = common.run_and_save(
+    result = run_and_save(
         lambda cache_dir: build_pipeline(
             rows,
             document_column=args.document_column,
@@ -90,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         push_to_hub=None,
         private=args.private,
     )
-    kept = [row for row in result.rows if row.get(schema.KEEP) is not False]
+    kept = [row for row in result.rows if schema.combined_keep(row)]
     print(f"\naudited {len(result.rows)} rows in {result.seconds:.0f} s; {len(kept)} pass every keep flag")
-    for label, section, key in common.HEADLINE_METRICS:
-        value = common.metric(result.report, section, key)
+    for label, section, key in HEADLINE_METRICS:
+        value = metric(result.report, section, key)
         print(f"  {label:<34} {'n/a' if value is None else f'{value:.3f}'}")
     final = kept if args.drop_filtered else result.rows
     from distilabel_qabias.io import write_rows

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import common
+from support import corpus, llm, running, tasks
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # evaluation helpers (not packaged)
 from evaluation import inject_instructions
@@ -63,7 +63,7 @@ def injection_rows(
 
 def build_pipeline(
     rows: list[dict[str, Any]],
-    generator: common.GeneratorConfig,
+    generator: llm.GeneratorConfig,
     *,
     name: str = "qabias-injection-experiment",
     cache_dir: str | Path | None = None,
@@ -74,32 +74,23 @@ def build_pipeline(
     from distilabel_qabias import FilterInstructionSpans
 
     with Pipeline(name=name, cache_dir=cache_dir) as pipeline:
-        common.chain(
-            [
-                LoadDataFromDicts(name="load_documents", data=rows, batch_size=common.LOAD_BATCH),
-                # the filtered text goes to its own column, so both answers come from the same row
-                FilterInstructionSpans(
-                    name="filter_instructions", document_column="document", output_column="filtered_document", mode="remove"
-                ),
-                common.question_task(
-                    generator, name="generate_question", context_column="clean_document", input_batch_size=common.LLM_BATCH
-                ),
-                common.answer_task(
-                    generator,
-                    name="answer_unfiltered",
-                    context_column="document",
-                    answer_column="answer_unfiltered",
-                    input_batch_size=common.LLM_BATCH,
-                ),
-                common.answer_task(
-                    generator,
-                    name="answer_filtered",
-                    context_column="filtered_document",
-                    answer_column="answer_filtered",
-                    input_batch_size=common.LLM_BATCH,
-                ),
-            ]
+        load = LoadDataFromDicts(name="load_documents", data=rows, batch_size=running.LOAD_BATCH)
+        # the filtered text goes to its own column, so both answers come from the same row
+        filter_instructions = FilterInstructionSpans(
+            name="filter_instructions", document_column="document", output_column="filtered_document", mode="remove"
         )
+        question = tasks.question_task(
+            generator, name="generate_question", context_column="clean_document", input_batch_size=running.LLM_BATCH
+        )
+        answer_unfiltered = tasks.answer_task(
+            generator, name="answer_unfiltered", context_column="document", answer_column="answer_unfiltered",
+            input_batch_size=running.LLM_BATCH,
+        )
+        answer_filtered = tasks.answer_task(
+            generator, name="answer_filtered", context_column="filtered_document", answer_column="answer_filtered",
+            input_batch_size=running.LLM_BATCH,
+        )
+        load >> filter_instructions >> question >> answer_unfiltered >> answer_filtered
     return pipeline
 
 
@@ -174,15 +165,15 @@ def print_summary(summary: dict[str, Any], seconds: float) -> None:
 
 def run(
     documents: list[dict[str, Any]],
-    generator: common.GeneratorConfig,
+    generator: llm.GeneratorConfig,
     *,
     output: Path,
     seed: int = 0,
     injections_per_document: int = 1,
     split: str | None = None,
-) -> tuple[common.RunResult, dict[str, Any]]:
+) -> tuple[running.RunResult, dict[str, Any]]:
     rows = injection_rows(documents, seed=seed, injections_per_document=injections_per_document, split=split)
-    result = common.run_and_save(
+    result = running.run_and_save(
         lambda cache_dir: build_pipeline(rows, generator, cache_dir=cache_dir),
         name="injection experiment",
         output=output,
@@ -194,7 +185,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    common.add_corpus_arguments(parser)
+    corpus.add_corpus_arguments(parser)
     parser.add_argument("--injections-per-document", type=int, default=1)
     parser.add_argument(
         "--split",
@@ -204,14 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         "(default: all)",
     )
     parser.add_argument("--output", default="out/injection", help="output folder (default: out/injection)")
-    common.add_generator_arguments(parser)
+    llm.add_generator_arguments(parser)
     args = parser.parse_args(argv)
 
     if args.input is None:
-        documents = common.load_demo_corpus(args.documents)
+        documents = corpus.load_demo_corpus(args.documents)
     else:
-        documents = common.documents_from_args(args)
-    generator = common.generator_from_args(args)
+        documents = corpus.documents_from_args(args)
+    generator = llm.generator_from_args(args)
     result, summary = run(
         documents,
         generator,

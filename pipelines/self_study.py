@@ -11,19 +11,22 @@ questions/answers) -> TagSpanCoverage -> DeduplicateConvergentQuestions -> QABia
     .venv/bin/python pipelines/self_study.py --llm openai --base-url http://localhost:8000/v1 --model my-model
 """
 
-from __future__ import annotations
-
 import argparse
 import sys
 from pathlib import Path
 from typing import Any
 
-import common
+from support.corpus import add_corpus_arguments, documents_from_args
+from support.llm import GeneratorConfig, add_generator_arguments, generator_from_args
+from support.running import LLM_BATCH, LOAD_BATCH, add_output_arguments, print_run_summary, run_and_save
+from support.tasks import answer_task, question_task
+
+from distilabel_qabias import schema
 
 
 def build_pipeline(
     documents: list[dict[str, Any]],
-    generator: common.GeneratorConfig,
+    generator: GeneratorConfig,
     *,
     samples_per_document: int = 5,
     chunk_chars: int = 600,
@@ -35,25 +38,41 @@ def build_pipeline(
     from distilabel.pipeline import Pipeline
     from distilabel.steps import LoadDataFromDicts
 
+    from distilabel_qabias import (
+        DeduplicateConvergentQuestions,
+        QABiasReport,
+        SampleChunks,
+        ScrubArtifacts,
+        TagSpanCoverage,
+    )
+
+    chunk_columns = {"chunk_start_column": schema.CHUNK_START, "chunk_end_column": schema.CHUNK_END}
     with Pipeline(name=name, cache_dir=cache_dir) as pipeline:
-        steps = [LoadDataFromDicts(name="load_documents", data=documents, batch_size=common.LOAD_BATCH)]
+        documents_step = LoadDataFromDicts(name="load_documents", data=documents, batch_size=LOAD_BATCH)
         if scrub_first:
-            steps.append(common.scrub_documents_step())
-        steps += [
-            common.SampleChunks(
-                name="sample_chunks", samples_per_document=samples_per_document, chunk_chars=chunk_chars, seed=seed
-            ),
-            common.question_task(generator, name="generate_question", context_column="chunk", input_batch_size=common.LLM_BATCH),
-            common.answer_task(generator, name="answer_question", context_column="chunk", input_batch_size=common.LLM_BATCH),
-            *common.audit_steps(prompt_column="prompt", chunk_columns=True),
-        ]
-        common.chain(steps)
+            scrub = ScrubArtifacts(name="scrub_documents", columns=["document"], mode="remove")
+            documents_step = documents_step >> scrub
+        chunks = SampleChunks(
+            name="sample_chunks", samples_per_document=samples_per_document, chunk_chars=chunk_chars, seed=seed
+        )
+        question = question_task(generator, name="generate_question", context_column="chunk", input_batch_size=LLM_BATCH)
+        answer = answer_task(generator, name="answer_question", context_column="chunk", input_batch_size=LLM_BATCH)
+        # the audit: tag mode keeps the document intact, so chunk and evidence offsets keep indexing
+        # it, and the report can tell how many questions draw on markup (hijack)
+        artifacts = ScrubArtifacts(
+            name="tag_artifacts", columns=["document", "question", "answer"],
+            markup_question_columns=["question", "answer"], mode="tag",
+        )
+        coverage = TagSpanCoverage(name="tag_span_coverage", **chunk_columns)
+        dedup = DeduplicateConvergentQuestions(name="dedup_questions", prompt_column="prompt")
+        report = QABiasReport(name="qabias_report", prompt_column="prompt", **chunk_columns)
+        documents_step >> chunks >> question >> answer >> artifacts >> coverage >> dedup >> report
     return pipeline
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    common.add_corpus_arguments(parser)
+    add_corpus_arguments(parser)
     parser.add_argument("--samples-per-document", type=int, default=5, help="self-study rows per document (default 5)")
     parser.add_argument("--chunk-chars", type=int, default=600, help="approximate chunk length in characters (default 600)")
     parser.add_argument(
@@ -61,13 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run ScrubArtifacts on the documents before generation (the text as given is kept in raw_document)",
     )
-    common.add_output_arguments(parser, default_output="out/self_study")
-    common.add_generator_arguments(parser)
+    add_output_arguments(parser, default_output="out/self_study")
+    add_generator_arguments(parser)
     args = parser.parse_args(argv)
 
-    documents = common.documents_from_args(args)
-    generator = common.generator_from_args(args)
-    result = common.run_and_save(
+    documents = documents_from_args(args)
+    generator = generator_from_args(args)
+    result = run_and_save(
         lambda cache_dir: build_pipeline(
             documents,
             generator,
@@ -82,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         push_to_hub=args.push_to_hub,
         private=args.private,
     )
-    common.print_run_summary(result, generator)
+    print_run_summary(result, generator)
     return 0
 
 

@@ -15,12 +15,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import common
+from support.corpus import add_corpus_arguments, documents_from_args
+from support.llm import GeneratorConfig, add_generator_arguments, generator_from_args
+from support.running import LLM_BATCH, LOAD_BATCH, add_output_arguments, print_run_summary, run_and_save
+from support.tasks import answer_task, question_task
 
 
 def build_pipeline(
     documents: list[dict[str, Any]],
-    generator: common.GeneratorConfig,
+    generator: GeneratorConfig,
     *,
     targets_per_document: int = 5,
     seed: int = 0,
@@ -31,45 +34,55 @@ def build_pipeline(
     from distilabel.pipeline import Pipeline
     from distilabel.steps import LoadDataFromDicts
 
-    from distilabel_qabias import SampleTargetSpans
+    from distilabel_qabias import (
+        AssignPromptKinds,
+        DeduplicateConvergentQuestions,
+        QABiasReport,
+        SampleTargetSpans,
+        ScrubArtifacts,
+        TagSpanCoverage,
+    )
 
     with Pipeline(name=name, cache_dir=cache_dir) as pipeline:
-        steps = [LoadDataFromDicts(name="load_documents", data=documents, batch_size=common.LOAD_BATCH)]
+        documents_step = LoadDataFromDicts(name="load_documents", data=documents, batch_size=LOAD_BATCH)
         if scrub_first:
-            steps.append(common.scrub_documents_step())
-        steps += [
-            SampleTargetSpans(name="sample_targets", num_targets=targets_per_document, seed=seed),
-            common.AssignPromptKinds(name="assign_prompt_kinds", seed=seed),
-            common.question_task(
-                generator,
-                name="generate_question",
-                context_column="document",
-                target_column="target_text",
-                input_batch_size=common.LLM_BATCH,
-            ),
-            common.answer_task(generator, name="answer_question", context_column="document", input_batch_size=common.LLM_BATCH),
-            *common.audit_steps(prompt_column="prompt"),
-        ]
-        common.chain(steps)
+            scrub = ScrubArtifacts(name="scrub_documents", columns=["document"], mode="remove")
+            documents_step = documents_step >> scrub
+        targets = SampleTargetSpans(name="sample_targets", num_targets=targets_per_document, seed=seed)
+        kinds = AssignPromptKinds(name="assign_prompt_kinds", seed=seed)
+        question = question_task(
+            generator, name="generate_question", context_column="document", target_column="target_text",
+            input_batch_size=LLM_BATCH,
+        )
+        answer = answer_task(generator, name="answer_question", context_column="document", input_batch_size=LLM_BATCH)
+        # the same audit as self-study (without chunk offsets: the whole document was shown)
+        artifacts = ScrubArtifacts(
+            name="tag_artifacts", columns=["document", "question", "answer"],
+            markup_question_columns=["question", "answer"], mode="tag",
+        )
+        coverage = TagSpanCoverage(name="tag_span_coverage")
+        dedup = DeduplicateConvergentQuestions(name="dedup_questions", prompt_column="prompt")
+        report = QABiasReport(name="qabias_report", prompt_column="prompt")
+        documents_step >> targets >> kinds >> question >> answer >> artifacts >> coverage >> dedup >> report
     return pipeline
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    common.add_corpus_arguments(parser)
+    add_corpus_arguments(parser)
     parser.add_argument("--targets-per-document", type=int, default=5, help="target sentences per document (default 5)")
     parser.add_argument(
         "--scrub-first",
         action="store_true",
         help="run ScrubArtifacts on the documents before generation (the text as given is kept in raw_document)",
     )
-    common.add_output_arguments(parser, default_output="out/targeted")
-    common.add_generator_arguments(parser)
+    add_output_arguments(parser, default_output="out/targeted")
+    add_generator_arguments(parser)
     args = parser.parse_args(argv)
 
-    documents = common.documents_from_args(args)
-    generator = common.generator_from_args(args)
-    result = common.run_and_save(
+    documents = documents_from_args(args)
+    generator = generator_from_args(args)
+    result = run_and_save(
         lambda cache_dir: build_pipeline(
             documents,
             generator,
@@ -83,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         push_to_hub=args.push_to_hub,
         private=args.private,
     )
-    common.print_run_summary(result, generator)
+    print_run_summary(result, generator)
     return 0
 
 

