@@ -1,12 +1,13 @@
 """`FilterInstructionSpans`: remove (or mask, or tag) passages of a document that address a model."""
 
-from typing import TYPE_CHECKING, Callable, Literal, Optional
+from typing import TYPE_CHECKING, Any, Callable, Literal, Optional
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
 from distilabel.steps.base import Step, StepInput
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
 from distilabel_qabias import schema
+from distilabel_qabias.errors import QABiasError
 from distilabel_qabias.steps.base import Row, set_aside_non_text, set_keep, text_cell
 from distilabel_qabias.text.instructions import (
     DEFAULT_PLACEHOLDER,
@@ -143,6 +144,14 @@ class FilterInstructionSpans(Step):
     )
 
     _classifier: Optional[Callable] = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_removed_options(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "drop_rows" in data:
+            raise QABiasError("FilterInstructionSpans: `drop_rows` was removed: flagged rows stay; add a "
+                              "`DropFlaggedRows` step after it to remove them")
+        return data
 
     def load(self) -> None:
         super().load()

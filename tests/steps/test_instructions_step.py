@@ -7,6 +7,7 @@ from distilabel.pipeline import Pipeline
 from distilabel.steps import LoadDataFromDicts
 
 from distilabel_qabias import FilterInstructionSpans, schema
+from distilabel_qabias.errors import QABiasError
 from evaluation.inject_instructions import TUNED, inject, instruction_only_document
 from distilabel_qabias.text.instructions import KINDS
 
@@ -77,7 +78,8 @@ def test_mostly_instruction_documents_are_flagged_not_dropped(wiki_docs):
     assert out[1][schema.INSTRUCTION_REASON] == "mostly_instructions" and out[1][schema.KEEP] is False
     strict = run(FilterInstructionSpans(max_instruction_fraction=0.9, threshold=0.5), rows)
     assert [r[schema.KEEP_INSTRUCTION] for r in strict] == [True, False]
-    assert "drop_rows" not in FilterInstructionSpans.model_fields  # DropFlaggedRows removes flagged rows
+    with pytest.raises(QABiasError, match="DropFlaggedRows"):
+        FilterInstructionSpans(drop_rows=True)
 
 
 def test_bad_cells_are_tagged_not_errors(wiki_docs):
