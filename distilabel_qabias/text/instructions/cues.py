@@ -462,8 +462,9 @@ CUES: tuple[Cue, ...] = (
          r"script|code|program|tutorial|guide|guidance|instructions|steps|tips|advice|suggestions|plan|strategy|list|"
          r"sentences?|paragraph|tweets?|review|manifesto|joke|description|explanation|text|note|ransom note|"
          r"social media post|website|app|algorithm|campaign|video|podcast|rap|limerick|argument|macro|scheme|"
-         r"methods?)s?\b",
-         0.55, 0.0, imperative=True),
+         r"methods?|threat|thread|advertisement|function|payload|template|mail)s?\b|"
+         r"\b(?:describe|explain)(?:\s+in\s+(?:\w+\s+)?detail)?\s+(?:how|ways|where)\s+(?:and\s+where\s+)?to\b",
+         0.75, 0.0, imperative=True),
     _cue("you_must_obey", "model_address",
          r"\byou\s+(?:must|should|shall|will|are to|are required to|need to|have to)\s+(?:now\s+)?(?:always\s+|only\s+|"
          r"never\s+)?(?:answer|reply|respond|say|output|print|comply|obey|ignore|pretend|refuse|repeat)\b", 0.35),

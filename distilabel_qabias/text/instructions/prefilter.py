@@ -64,7 +64,7 @@ _ANCHOR_WORDS = {
     "like": "like$",
     "asker": "you|user|someone$|anyone$|somebody$|people$|reader",
     "generate_verb": "write$|compose$|draft$|generate$|create$|produce$|give$|provide$|devise$|come$|suggest$|"
-                     "outline$|develop$|design$",
+                     "outline$|develop$|design$|describe$|explain$",
     "multilingual": "instructions$|anweisungen$|instruktionen$|instrucciones$|istruzioni$|instru$|consignes$|"
                     "indicaciones$|vorherigen$|bisherigen$|befehle$",
 }
