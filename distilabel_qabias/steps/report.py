@@ -126,7 +126,10 @@ class QABiasReport(GlobalStep):
         - qabias_duplicate_of (`int | None`, optional): duplicates, when the convergence keep flag is absent.
         - qabias_target_sentence (`int`, optional): fixed target sentence; enables target adherence.
         - qabias_target_start (`int`, optional): target offset, when the target index does not fit the segmentation.
-        - keep_row_after_*_filtering (`bool`, optional): every keep flag, AND-ed into `qabias_keep`.
+        - keep_row_after_artifact_filtering (`bool`, optional): keep flag of `ScrubArtifacts`, AND-ed into `qabias_keep`.
+        - keep_row_after_instruction_filtering (`bool`, optional): keep flag of `FilterInstructionSpans`.
+        - keep_row_after_grounding_filtering (`bool`, optional): keep flag of `TagSpanCoverage`.
+        - keep_row_after_convergence_filtering (`bool`, optional): keep flag of `DeduplicateConvergentQuestions`.
         - prompt (`str`, optional): seed-prompt kind, when `prompt_column` is set.
         - document_id (`str`, optional): document id, when `document_id_column` is set.
         - qabias_chunk_start (`int`, optional): start of the chunk shown to the generator (or `chunk_start_column`).
