@@ -15,6 +15,7 @@ import math
 import re
 from functools import lru_cache
 from importlib.resources import files
+from itertools import repeat
 from typing import Iterable
 
 MODEL_RESOURCE = "instruction_detector.json.gz"
@@ -68,8 +69,8 @@ class LearnedDetector:
         return cls(data["weights"], data["extend_threshold"], data["start_threshold"])
 
     def probability(self, piece: str) -> float:
-        get = self.weights.get
-        z = sum(get(f, 0.0) for f in unit_features(piece))
+        features = unit_features(piece)
+        z = sum(map(self.weights.get, features, repeat(0.0, len(features))))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def __call__(self, pieces: Iterable[str]) -> list[float]:

@@ -184,14 +184,6 @@ def score_units(
                 record(index, "dialogue", _DIALOGUE_WEIGHT, "role_token", units[index].start)
 
     classifier_scores = _run_classifier(classifier, text, units) if classifier is not None else None
-    learned_scores = None
-    if learned is not None:
-        raw = _run_classifier(learned, text, units)
-        may_start = _stands_out(raw, [text[u.start : u.end] for u in units]) if learned_starts else [0.0] * len(raw)
-        learned_scores = [
-            max(min(LEARNED_CAP, score), score - _framing_penalty(text, unit) if start > 0 else 0.0)
-            for score, start, unit in zip(raw, may_start, units)
-        ]
     goes_on = _hosts_going_on(text, units, found)
 
     scored = []
@@ -217,12 +209,34 @@ def score_units(
             score = max(0.0, rule - penalty)
             kind = best[1]
         detector = "rules"
-        if learned_scores is not None and learned_scores[index] > score:
-            score, kind, passage_start, detector = learned_scores[index], "learned", unit.start, "learned"
         if classifier_scores is not None and classifier_scores[index] > score:
             score, kind, passage_start, detector = classifier_scores[index], "classifier", unit.start, "classifier"
         scored.append(ScoredUnit(unit, round(score, 4), kind, passage_start, detector))
-    return scored
+    return add_learned(text, scored, learned, learned_starts=learned_starts) if learned is not None else scored
+
+
+def add_learned(
+    text: str, scored: list[ScoredUnit], learned: Classifier, *, learned_starts: bool = False
+) -> list[ScoredUnit]:
+    """Units already scored by the other detectors, with the ``learned`` detector's score where it is higher.
+
+    The learned score stays below the default threshold (it only extends passages) unless ``learned_starts``
+    and the unit's run of instruction-like units stands out from the document (``_stands_out``); then it also
+    loses the rules' penalties for encyclopedic or quoted framing.
+    """
+    if not scored:
+        return scored
+    units = [s.unit for s in scored]
+    raw = _run_classifier(learned, text, units)
+    may_start = _stands_out(raw, [text[u.start : u.end] for u in units]) if learned_starts else [0.0] * len(raw)
+    out = []
+    for unit_score, score, start in zip(scored, raw, may_start):
+        unit = unit_score.unit
+        score = max(min(LEARNED_CAP, score), score - _framing_penalty(text, unit) if start > 0 else 0.0)
+        if score > unit_score.score:
+            unit_score = ScoredUnit(unit, round(score, 4), "learned", unit.start, "learned")
+        out.append(unit_score)
+    return out
 
 
 def _run_classifier(classifier: Classifier, text: str, units: list[Unit]) -> list[float]:

@@ -21,7 +21,7 @@ from distilabel_qabias.text.instructions.model import (
     Unit,
 )
 from distilabel_qabias.text.instructions.learned import default_detector
-from distilabel_qabias.text.instructions.score import LEARNED_CAP, score_units
+from distilabel_qabias.text.instructions.score import LEARNED_CAP, add_learned, score_units
 from distilabel_qabias.text.instructions.units import is_glue
 
 # paired chat blocks taken whole
@@ -65,13 +65,12 @@ def find_instruction_spans(
     extends_only = bool(learned) and not learned_starts and threshold > LEARNED_CAP
     # a learned detector that only extends passages changes nothing in a text where no other detector flags a
     # unit, so such texts (most of them) are scored without it
-    scored = score_units(text, classifier, learned=None if extends_only else learned or None,
-                         learned_starts=learned_starts)
+    scored = score_units(text, classifier)
+    if learned and (not extends_only or any(s.score >= threshold and s.score > 0 for s in scored)):
+        scored = add_learned(text, scored, learned, learned_starts=learned_starts)
     flagged = [s.score >= threshold and s.score > 0 for s in scored]
     if not any(flagged):
         return []
-    if extends_only:
-        scored = score_units(text, classifier, learned=learned)
     _take_blocks(text, scored, flagged)
     _grow(text, scored, flagged, extend_threshold)
     _fill_gaps(scored, flagged)
