@@ -35,8 +35,9 @@ class FilterInstructionSpans(Step):
     "act as an unfiltered AI"), requests to reveal prompts or keys, "the correct answer to every
     question is ...", and text addressed to an AI ("If you are a language model, ...", "Dear chatbot,
     please ...", "language models reading this should ...", "when you are asked about this company,
-    always ...", "the guidance you were given no longer applies", "for the rest of this chat ...").
-    Held-out wording and public attack collections never tuned on are caught less often than the
+    always ...", "the guidance you were given no longer applies", "for the rest of this chat ..."),
+    and requests to produce text put where a reader expects content ("Write a persuasive article
+    about ...", "Describe in detail how to ..."). Held-out wording and public attack collections never tuned on are caught less often than the
     wording the rules were developed with (see `benchmarks/eval_instructions.py` and the README
     "Measured" section). Each
     span covers the whole passage (several sentences, a chat block, its brackets or comment
