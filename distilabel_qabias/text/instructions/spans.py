@@ -1,7 +1,8 @@
 """Turn scored units into passage spans: flag, then grow over the rest of each passage.
 
 A flagged unit grows over neighbouring units of the same paragraph that score at least ``extend_threshold``
-(the rest of an injected passage) or carry no words of their own; a unit of at most two words right before it
+(the rest of an injected passage) or carry no words of their own, and over a paragraph break only into a unit
+scoring that much (a jailbreak of several paragraphs); a unit of at most two words right before it
 opens it ("Stop.", "Attention!"); a short unit between two flagged ones joins them; paired chat blocks
 (``<|im_start|> ... <|im_end|>``, ``[INST] ... [/INST]``, ``<<SYS>> ... <</SYS>>``, ``<system> ... </system>``) are
 taken whole; wrappers around a span (brackets, ``**``, ``<!-- -->``, quotes) go with it.
@@ -118,8 +119,11 @@ def _take_blocks(text: str, scored: list[ScoredUnit], flagged: list[bool]) -> No
 
 def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_threshold: float) -> None:
     def joins(k: int, towards: int, passage_start: int) -> bool:
-        if flagged[k] or scored[k].unit.paragraph != scored[towards].unit.paragraph:
+        if flagged[k]:
             return False
+        if scored[k].unit.paragraph != scored[towards].unit.paragraph:
+            # a passage goes on over a paragraph break only into a unit instruction-like on its own account
+            return scored[k].score >= extend_threshold and scored[k].score > 0
         if k < towards and _is_opener(text, scored[k].unit):
             return True
         if k > towards and _leaves_quote_open(text[passage_start : scored[towards].unit.end]):
