@@ -40,6 +40,17 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 
 import self_study  # noqa: E402
 import targeted  # noqa: E402
+from experiment_results import (  # noqa: E402
+    ARMS,
+    DEFAULT_RESULTS,
+    HEADLINE,
+    PAIRS,
+    POSITION_BINS,
+    headline_table,
+    last_experiment_table,  # noqa: F401  (the demo imports it from here)
+    to_markdown,
+    write_results,
+)
 from support.corpus import CORPUS_COLUMNS, load_demo_corpus  # noqa: E402
 from support.llm import GeneratorConfig, add_generator_arguments, generator_from_args  # noqa: E402
 from support.running import token_counts  # noqa: E402
@@ -51,32 +62,10 @@ from evaluation.corpora import WIKIPEDIA_ATTRIBUTION, wikipedia_summaries  # noq
 
 from distilabel_qabias import schema  # noqa: E402
 from distilabel_qabias.report.by_document import METRICS, document_reports, metric_ratios  # noqa: E402
-from distilabel_qabias.report.intervals import CONFIDENCE, bootstrap, paired_difference  # noqa: E402
+from distilabel_qabias.report.intervals import bootstrap, paired_difference  # noqa: E402
 from distilabel_qabias.report.model import ReportConfig  # noqa: E402
 
-ARMS: dict[str, str] = {
-    "raw": "self-study, as scraped",
-    "scrubbed": "self-study, scrubbed",
-    "targeted": "targeted, scrubbed",
-}
-PAIRS: tuple[tuple[str, str], ...] = (("raw", "scrubbed"), ("scrubbed", "targeted"), ("raw", "targeted"))
 MARKUP_KINDS = ("html_block", "wiki_citation", "wiki_template", "boilerplate_nav", "markdown_link", "html_entity")
-POSITION_BINS = 10
-# rows of the headline table (the demo prints these); every other metric is in the JSON and RESULTS.md
-HEADLINE = (
-    "coverage",
-    "uniform_coverage",
-    "gini",
-    "cross_prompt_jaccard",
-    "random_jaccard",
-    "hijack_rate",
-    "markup_share",
-    "duplicate_rate",
-    "grounded_share",
-    "on_target_share",
-)
-MD_START, MD_END = "<!-- experiment:start -->", "<!-- experiment:end -->"
-DEFAULT_RESULTS = ROOT / "pipelines" / "results" / "experiment.json"
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,138 +226,6 @@ def analyse(
             diffs[key] = {**interval.to_dict(), "significant": interval.excludes_zero}
         differences[f"{second}-{first}"] = {"first": first, "second": second, "metrics": diffs}
     return arms, differences
-
-
-# --------------------------------------------------------------------------------------------
-# writing results
-# --------------------------------------------------------------------------------------------
-
-
-def fmt(interval: dict[str, Any] | None, digits: int = 2) -> str:
-    if not interval or interval.get("estimate") is None:
-        return "n/a"
-    if interval.get("low") is None:
-        return f"{interval['estimate']:.{digits}f}"
-    return f"{interval['estimate']:.{digits}f} [{interval['low']:.{digits}f}, {interval['high']:.{digits}f}]"
-
-
-def headline_table(results: dict[str, Any]) -> list[list[str]]:
-    """Metric x arm, each cell 'estimate [95% CI]' (the table the demo prints)."""
-    arms = results["arms"]
-    header = ["metric", *[arms[a]["label"] for a in arms]]
-    body = []
-    for key in HEADLINE:
-        if any(key in arms[a]["metrics"] for a in arms):
-            body.append([METRICS[key], *[fmt(arms[a]["metrics"].get(key)) for a in arms]])
-    body.append(["QA rows (questions)", *[f"{arms[a]['rows']} ({arms[a]['questions']})" for a in arms]])
-    return [header, *body]
-
-
-def last_experiment_table(path: Path = DEFAULT_RESULTS) -> tuple[str, list[list[str]]] | None:
-    """Title and headline table of the last experiment written to ``path`` (None if there is none)."""
-    if not Path(path).exists():
-        return None
-    results = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not results.get("arms"):
-        return None
-    title = (
-        f"from the last full experiment run, {results['written']} ({results['status']}): {results['run']['generator']}, "
-        f"{results['documents']['total']} documents x {results['run']['rows_per_document']} rows per arm, "
-        f"estimate [95% bootstrap CI over documents]; details in pipelines/RESULTS.md"
-    )
-    return title, headline_table(results)
-
-
-def to_markdown(table: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table[1:]]
-    return "\n".join(lines)
-
-
-def results_markdown(results: dict[str, Any]) -> str:
-    arms = results["arms"]
-    run = results["run"]
-    heading = [MD_START, "## The experiment (`make experiment`, `pipelines/experiment.py`)", "", f"**Status:** {results['status']}  "]
-    if not arms:
-        return "\n".join([*heading, f"**Command:** `{run['command']}`; generator {run['generator']}.", "", MD_END])
-    out = [
-        *heading,
-        f"**Written:** {results['written']} &nbsp; **Command:** `{run['command']}`  ",
-        f"**Generator:** {run['generator']}, seed {run['seed']}; git {run['git_commit']}  ",
-        f"**Documents:** {results['documents']['total']} ({results['documents']['wikipedia']} Wikipedia lead sections with "
-        f">= {run['min_sentences']} sentences, {results['documents']['with_markup']} of all documents with scraper markup; "
-        f"{results['documents']['bundled']} bundled), {run['rows_per_document']} QA rows per document and arm.  ",
-        f"**Statistics:** every cell is the estimate and its {int(CONFIDENCE * 100)}% percentile bootstrap interval over "
-        f"documents ({run['resamples']} resamples, seed {run['seed']}); differences are paired (same documents, same "
-        "resamples in both arms). A difference is called significant when its interval excludes 0. With about "
-        f"{len(METRICS)} metrics x {len(PAIRS)} comparisons, one or two 'significant' results are expected by chance alone.",
-        "",
-        "| arm | QA rows | questions | answers | prompt / generated tokens | wall time of the last (resumed) run |",
-        "|---|---|---|---|---|---|",
-    ]
-    for arm, entry in arms.items():
-        t = entry["tokens"]
-        out.append(
-            f"| {entry['label']} | {entry['rows']} | {entry['questions']} | {entry['answers']} | "
-            f"{t['input_tokens']:,} / {t['output_tokens']:,} | {entry['seconds_last_run']:.0f} s |"
-        )
-    out += ["", "### Every metric per arm", ""]
-    table = [["metric", *[arms[a]["label"] for a in arms]]]
-    for key, label in METRICS.items():
-        if any(key in arms[a]["metrics"] for a in arms):
-            table.append([label, *[fmt(arms[a]["metrics"].get(key)) for a in arms]])
-    out += [to_markdown(table), ""]
-    if results["differences"]:
-        out += ["### Paired differences (second arm minus first, same documents)", ""]
-        for name, entry in results["differences"].items():
-            first, second = ARMS[entry["first"]], ARMS[entry["second"]]
-            out += [f"**{second}** minus **{first}**:", ""]
-            rows = [["metric", "difference [95% CI]", "significant?"]]
-            for key, label in METRICS.items():
-                d = entry["metrics"].get(key)
-                if d and d.get("estimate") is not None:
-                    verdict = "**yes**" if d["significant"] else ("no" if d.get("low") is not None else "n/a")
-                    rows.append([label, fmt(d, 3), verdict])
-            out += [to_markdown(rows), ""]
-            significant = [METRICS[k] for k, d in entry["metrics"].items() if k in METRICS and d.get("significant")]
-            out += [
-                "Significant: " + ("; ".join(significant) if significant else "none") + ". Everything else is within "
-                "the noise of this many documents.",
-                "",
-            ]
-    k = results["run"]["saturation_k"]
-    out += ["### Saturation: coverage after the first k questions of a document", ""]
-    sat = [["k", *[arms[a]["label"] for a in arms]]]
-    for i in range(k):
-        sat.append([str(i + 1), *[fmt(arms[a]["saturation"][i]) for a in arms]])
-    out += [to_markdown(sat), ""]
-    out += ["### Evidence position histogram (share of hits per tenth of the document; expected under uniform hits)", ""]
-    pos = [["position", *[f"{arms[a]['label']} (expected)" for a in arms]]]
-    for b in range(POSITION_BINS):
-        pos.append(
-            [f"{b / POSITION_BINS:.1f}-{(b + 1) / POSITION_BINS:.1f}",
-             *[f"{fmt(arms[a]['position_observed'][b])} ({fmt(arms[a]['position_expected'][b])})" for a in arms]]
-        )
-    out += [to_markdown(pos), "", MD_END]
-    return "\n".join(out)
-
-
-def write_results(results: dict[str, Any], json_path: Path, md_path: Path | None) -> None:
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = json_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
-    tmp.replace(json_path)
-    if md_path is None:
-        return
-    section = results_markdown(results)
-    existing = md_path.read_text(encoding="utf-8") if md_path.exists() else "# What the example pipelines measured\n"
-    if MD_START in existing and MD_END in existing:
-        before, rest = existing.split(MD_START, 1)
-        updated = before + section + rest.split(MD_END, 1)[1]
-    else:  # the experiment goes first, under the title
-        title, _, rest = existing.partition("\n")
-        updated = f"{title}\n\n{section}\n{rest}"
-    md_path.write_text(updated, encoding="utf-8")
 
 
 def _now() -> str:

@@ -45,6 +45,8 @@ from typing import Any, Callable
 os.environ.setdefault("DISTILABEL_LOG_LEVEL", "WARNING")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
+from experiment_results import MD_END as EXPERIMENT_MD_END  # noqa: E402
+from experiment_results import replace_section, write_json  # noqa: E402
 from support.llm import GeneratorConfig, add_generator_arguments, generator_from_args  # noqa: E402
 from support.running import LLM_BATCH, LOAD_BATCH, token_counts  # noqa: E402
 from support.tasks import answer_task  # noqa: E402
@@ -317,24 +319,9 @@ def results_markdown(results: dict[str, Any]) -> str:
 
 
 def write_results(results: dict[str, Any], json_path: Path, md_path: Path | None) -> None:
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = json_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
-    tmp.replace(json_path)
-    if md_path is None:
-        return
-    section = results_markdown(results)
-    existing = md_path.read_text(encoding="utf-8") if md_path.exists() else "# What the example pipelines measured\n"
-    if MD_START in existing and MD_END in existing:
-        before, rest = existing.split(MD_START, 1)
-        updated = before + section + rest.split(MD_END, 1)[1]
-    elif "<!-- experiment:end -->" in existing:  # right after the experiment
-        before, rest = existing.split("<!-- experiment:end -->", 1)
-        updated = f"{before}<!-- experiment:end -->\n\n{section}{rest}"
-    else:
-        title, _, rest = existing.partition("\n")
-        updated = f"{title}\n\n{section}\n{rest}"
-    md_path.write_text(updated, encoding="utf-8")
+    write_json(json_path, results)
+    if md_path is not None:
+        replace_section(md_path, results_markdown(results), MD_START, MD_END, after=EXPERIMENT_MD_END)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ PIPELINES = Path(__file__).resolve().parent.parent / "pipelines"
 sys.path.insert(0, str(PIPELINES))
 
 import experiment  # noqa: E402
+import experiment_results  # noqa: E402
 import experiment_grid  # noqa: E402
 
 TINY_GENERATION = ["--question-max-new-tokens", "32", "--answer-max-new-tokens", "40"]
@@ -92,12 +93,12 @@ def test_experiment_end_to_end_tiny_and_resumable(tmp_path):
     assert set(data["differences"]) == {"scrubbed-raw", "targeted-scrubbed", "targeted-raw"}
     assert data["arms"]["scrubbed"]["metrics"]["hijack_rate"]["estimate"] in (0, None)  # markup scrubbed away
     text = markdown.read_text(encoding="utf-8")
-    assert text.count(experiment.MD_START) == 1 and "earlier text stays" in text and "significant?" in text
+    assert text.count(experiment_results.MD_START) == 1 and "earlier text stays" in text and "significant?" in text
     # a second run resumes: every arm is read back, nothing is generated again
     first = {arm: json.loads((tmp_path / "run" / arm / "run.json").read_text()) for arm in data["arms"]}
     assert experiment.main(argv) == 0
     assert {arm: json.loads((tmp_path / "run" / arm / "run.json").read_text()) for arm in data["arms"]} == first
-    assert markdown.read_text(encoding="utf-8").count(experiment.MD_START) == 1
+    assert markdown.read_text(encoding="utf-8").count(experiment_results.MD_START) == 1
 
 
 @pytest.mark.slow
