@@ -140,7 +140,7 @@ KEEP_GROUNDING = keep_flag("grounding")
 KEEP_CONVERGENCE = keep_flag("convergence")
 
 COLUMNS: tuple[Column, ...] = (
-    Column(ARTIFACTS, "list of {field, type, start, end, removed}", "artifacts found in each scrubbed field; offsets index the field's original text; removed is true in scrub mode", "ScrubArtifacts"),
+    Column(ARTIFACTS, "list of {field, type, start, end, removed}", "artifacts found in each scrubbed field; offsets index the field's original text; removed is true in remove mode", "ScrubArtifacts"),
     Column(KEEP_ARTIFACT, "bool", "false when a question or answer is dominated by artifacts or asks about markup rather than content", "ScrubArtifacts"),
     Column(INSTRUCTION_SPANS, "list of {start, end, score, kind, detector}", "passages addressed to a model rather than a reader; offsets index the original document; detector names the detectors that found it (rules, learned, classifier; "+"-joined)", "FilterInstructionSpans"),
     Column(INSTRUCTION_REASON, "str or null", "a code: mostly_instructions, missing, not_text, empty or classifier_error (null otherwise)", "FilterInstructionSpans"),
