@@ -4,8 +4,9 @@
 matrix products to int8 per output channel (ONNX Runtime dynamic quantisation) and keeps the file in
 a cache directory, so the export (about 15 s) happens once per machine; nothing is downloaded.
 :class:`OnnxSentenceEncoder` tokenises with the model's own ``tokenizer.json``, groups texts of
-similar token length into batches (little padding), and mean-pools the last hidden state.
-Its ONNX Runtime session is created lazily in each process, so forked workers never share one.
+similar token length into batches (little padding), runs batches on as many threads as it is given
+(one ONNX Runtime thread per batch) and mean-pools the last hidden state. Its session is created
+lazily in each process, so forked workers never use their parent's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import os
 import tempfile
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -23,7 +25,6 @@ import numpy as np
 # Bump when the export or quantisation recipe changes, so cached files from an older recipe are not reused.
 RECIPE_VERSION = 1
 BATCH_SIZE = 64
-_SESSIONS_OF_PARENT: list = []
 
 
 def cache_dir() -> Path:
@@ -132,16 +133,11 @@ class OnnxSentenceEncoder:
         if self._session_pid != os.getpid():
             import onnxruntime
 
-            if self._session is not None:
-                # Forked from a process that ran this session: freeing it would join thread-pool threads
-                # that do not exist in this process and hang, so it is kept, unused, for the process's life.
-                _SESSIONS_OF_PARENT.append(self._session)
-
             options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self._threads()
+            # One thread per run: threads take whole batches instead (see __call__), which scales better
+            # on these small matrices, and a session without a thread pool survives fork().
+            options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
-            # idle threads sleep instead of spinning: they would take cores from other steps' workers
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = onnxruntime.InferenceSession(str(self._onnx_file), options, providers=["CPUExecutionProvider"])
             self._session_pid = os.getpid()
         return self._session
@@ -152,8 +148,8 @@ class OnnxSentenceEncoder:
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
         order = np.argsort(lengths, kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            batch = order[start : start + self._batch_size]
+
+        def embed(batch: np.ndarray) -> None:
             width = int(lengths[batch].max())
             ids = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -163,4 +159,13 @@ class OnnxSentenceEncoder:
             hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
             weights = mask[..., None].astype(np.float32)
             out[batch] = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+
+        batches = [order[start : start + self._batch_size] for start in range(0, len(order), self._batch_size)]
+        threads = min(self._threads(), len(batches))
+        if threads <= 1:
+            for batch in batches:
+                embed(batch)
+        else:  # ONNX Runtime releases the GIL while it runs
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(embed, batches))
         return out
