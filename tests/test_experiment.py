@@ -72,6 +72,13 @@ def test_grid_summary_counts_compliance_and_the_filter_effect():
     )
 
 
+def test_demo_gets_no_table_before_any_experiment_ran(tmp_path):
+    assert experiment_results.last_experiment_table(tmp_path / "missing.json") is None
+    running = tmp_path / "running.json"
+    running.write_text(json.dumps({"status": "partial: finished no arm yet", "arms": {}}), encoding="utf-8")
+    assert experiment_results.last_experiment_table(running) is None
+
+
 @pytest.mark.slow
 def test_experiment_end_to_end_tiny_and_resumable(tmp_path):
     import llama_cpp  # noqa: F401  (a missing build fails: CI installs the llamacpp extra)
@@ -92,6 +99,10 @@ def test_experiment_end_to_end_tiny_and_resumable(tmp_path):
     assert "on_target_share" not in data["arms"]["raw"]["metrics"]
     assert set(data["differences"]) == {"scrubbed-raw", "targeted-scrubbed", "targeted-raw"}
     assert data["arms"]["scrubbed"]["metrics"]["hijack_rate"]["estimate"] in (0, None)  # markup scrubbed away
+    title, table = experiment_results.last_experiment_table(results)  # what the demo prints
+    assert title.startswith("from the last full experiment run, ") and data["written"] in title
+    assert table[0] == ["metric", "self-study, as scraped", "self-study, scrubbed", "targeted, scrubbed"]
+    assert table[-1][1:] == ["6 (6)"] * 3
     text = markdown.read_text(encoding="utf-8")
     assert text.count(experiment_results.MD_START) == 1 and "earlier text stays" in text and "significant?" in text
     # a second run resumes: every arm is read back, nothing is generated again
