@@ -109,13 +109,13 @@ def test_minilm_still_encodes_in_a_process_forked_after_the_parent_used_it(name,
     assert not hung and queue.get(timeout=5) == (len(texts), 384)
 
 
-# --- MiniLM with int8 weights (the default) ------------------------------------------------------
+# --- MiniLM with int8 weights (the fast opt-in) ------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_minilm_int8_is_the_default_and_agrees_with_float32_minilm(wiki_docs):
-    fast, exact = load_embedder(), load_embedder("minilm")
-    assert DEFAULT_EMBEDDER == "minilm-int8" and fast.name == "minilm-int8" and fast.dim == exact.dim == 384
+def test_minilm_int8_agrees_with_float32_minilm_the_default(wiki_docs):
+    fast, exact = load_embedder("minilm-int8"), load_embedder()
+    assert DEFAULT_EMBEDDER == "minilm" and fast.name == "minilm-int8" and exact.name == "minilm" and fast.dim == exact.dim == 384
     texts = _sentences(wiki_docs, 120) + [f"When was {d.title} founded?" for d in wiki_docs[:40]] + ["", "x" * 5000]
     a, b = fast.encode(texts), exact.encode(texts)
     agreement = (a * b).sum(axis=1)
