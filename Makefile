@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(PY) pipelines/demo.py
 
-# The full experiment (about 2 hours on 2 idle cores with SmolLM2-135M; resumable: rerun to continue
+# The full experiment (about 3 hours on 2 idle cores with SmolLM2-135M; resumable: rerun to continue
 # from runs/), then the injection grid; results in pipelines/RESULTS.md and pipelines/results/.
 experiment: setup
 	$(PY) pipelines/experiment.py
