@@ -34,7 +34,8 @@ import warnings
 import numpy as np
 
 from distilabel_qabias.convergence.dedup import deduplicate
-from distilabel_qabias.convergence.graph import available_cores, similar_pairs
+from distilabel_qabias.convergence.graph import similar_pairs
+from distilabel_qabias.threads import available_cores
 from distilabel_qabias.embedders import load_embedder
 from evaluation.questions import scaled_questions
 

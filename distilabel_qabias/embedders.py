@@ -34,6 +34,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from distilabel_qabias.threads import available_cores, single_thread_after_fork
+
 # float32 MiniLM stays the default: minilm-int8 is about 4.5-4.9x faster on one thread, but it quantises
 # activations per batch, so a question's vector moves slightly (cosine up to 0.014) with the other
 # questions in its batch; a curation default must give the same vector for the same text.
@@ -50,14 +52,6 @@ FALLBACK_THRESHOLD = 0.88
 MAX_CACHED_ROWS = 2_000_000
 # Texts per call to a wrapped distilabel Embeddings (its sentence-transformers model takes one call as one batch).
 DISTILABEL_BATCH = 256
-
-
-def available_cores() -> int:
-    """Cores this process may run on (CPU affinity, so taskset and cpusets are respected)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def embedding_threads() -> int:
@@ -170,21 +164,11 @@ def _one_torch_thread() -> None:
     torch.set_num_threads(1)
 
 
-@lru_cache(maxsize=1)
-def _guard_torch_across_fork() -> None:
-    """Run torch single-threaded in processes forked from one that already ran it.
-
-    distilabel forks its step workers; the OpenMP thread pool of a parent that already ran torch
-    does not survive fork(), and a child that runs torch on several threads deadlocks.
-    """
-    os.register_at_fork(after_in_child=_one_torch_thread)
-
-
 def _sentence_transformer(name: str, model_id: str, *, local_files_only: bool) -> Embedder:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    _guard_torch_across_fork()
+    single_thread_after_fork(_one_torch_thread)
     torch.set_num_threads(min(torch.get_num_threads(), embedding_threads()))
     model = SentenceTransformer(model_id, device="cpu", local_files_only=local_files_only)
     # sentence-transformers 5.x renamed the dimension getter; support both spellings.

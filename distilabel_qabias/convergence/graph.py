@@ -14,13 +14,14 @@ never start more threads than there are cores.
 from __future__ import annotations
 
 import math
-import os
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Hashable, Iterator, Sequence
 
 import numpy as np
+
+from distilabel_qabias.threads import available_cores, single_thread_after_fork
 
 # Partitions up to this size are compared exhaustively.
 DEFAULT_EXACT_LIMIT = 8192
@@ -48,21 +49,13 @@ class NeighbourGraph:
         return int(np.searchsorted(-self.score, -np.float32(threshold), side="right"))
 
 
-def available_cores() -> int:
-    """Cores this process may use: its CPU affinity, capped by ``OMP_NUM_THREADS`` when the user set it."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    requested = os.environ.get("OMP_NUM_THREADS", "")
-    if requested.isdigit() and int(requested) > 0:
-        cores = min(cores, int(requested))
-    return max(cores, 1)
-
-
 @contextmanager
 def thread_budget(threads: int | None = None) -> Iterator[int]:
     """Run faiss and the BLAS behind numpy on ``threads`` threads (default :func:`available_cores`)."""
     import faiss
     from threadpoolctl import threadpool_limits
 
+    single_thread_after_fork(_one_faiss_thread)
     threads = threads or available_cores()
     previous = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(threads)
@@ -71,6 +64,12 @@ def thread_budget(threads: int | None = None) -> Iterator[int]:
             yield threads
     finally:
         faiss.omp_set_num_threads(previous)
+
+
+def _one_faiss_thread() -> None:
+    import faiss
+
+    faiss.omp_set_num_threads(1)
 
 
 def _exhaustive_pairs(vectors: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -268,3 +268,30 @@ def test_whole_component_merging_gives_what_edge_by_edge_merging_gives(wordllama
     assert np.array_equal(partition(fast.labels), partition(slow.labels))
     assert sorted(fast.refused_reason.tolist()) == sorted(slow.refused_reason.tolist())
     assert len(fast.forest_src) == len(questions) - len(np.unique(fast.labels))
+
+
+def _pairs_in_child(vectors, queue):
+    queue.put(len(similar_pairs(vectors, 0.5).score))
+
+
+def test_neighbour_search_still_runs_in_a_process_forked_after_the_parent_used_faiss():
+    """distilabel forks its step workers; faiss's OpenMP pool in the parent must not deadlock them."""
+    import multiprocessing
+
+    from distilabel_qabias.convergence.graph import thread_budget
+
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((3000, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[1::2] = vectors[::2] + 0.01 * rng.standard_normal((1500, 64)).astype(np.float32)
+    with thread_budget(2):
+        expected = len(similar_pairs(vectors, 0.5).score)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_pairs_in_child, args=(vectors, queue))
+    child.start()
+    child.join(120)
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+    assert not hung and queue.get(timeout=5) == expected >= 1500
