@@ -83,6 +83,13 @@ def test_references_cite_the_paper(name):
 
 
 @pytest.mark.parametrize("name", STEPS)
+def test_citations_are_inline_so_the_dataset_card_fetches_nothing(name):
+    """Without a Citations section distilabel's card builder fetches BibTeX for each arXiv reference over the network."""
+    citations = _sections(name)["citations"]
+    assert any(PAPER in citation and citation.startswith("@misc{") for citation in citations), name
+
+
+@pytest.mark.parametrize("name", STEPS)
 def test_runtime_parameters_are_listed_under_attributes_and_runtime_parameters(name):
     step_class = getattr(distilabel_qabias, name)
     sections = _sections(name)

@@ -85,6 +85,27 @@ class SampleChunks(Step):
         - [Self-Study Reconsidered](https://arxiv.org/abs/2606.32002)
         - [Cartridges: Lightweight and general-purpose long context representations via self-study](https://arxiv.org/abs/2506.06266)
 
+    Citations:
+        ```
+        @misc{selfstudyreconsidered2026,
+            title={Self-Study Reconsidered},
+            year={2026},
+            eprint={2606.32002},
+            archivePrefix={arXiv},
+            url={https://arxiv.org/abs/2606.32002},
+        }
+        ```
+        ```
+        @misc{eyuboglu2025cartridges,
+            title={Cartridges: Lightweight and general-purpose long context representations via self-study},
+            author={Sabri Eyuboglu and others},
+            year={2025},
+            eprint={2506.06266},
+            archivePrefix={arXiv},
+            url={https://arxiv.org/abs/2506.06266},
+        }
+        ```
+
     Examples:
 
         Two self-study rows per document:
@@ -165,6 +186,27 @@ class AssignPromptKinds(Step):
     References:
         - [Self-Study Reconsidered](https://arxiv.org/abs/2606.32002)
         - [Cartridges: Lightweight and general-purpose long context representations via self-study](https://arxiv.org/abs/2506.06266)
+
+    Citations:
+        ```
+        @misc{selfstudyreconsidered2026,
+            title={Self-Study Reconsidered},
+            year={2026},
+            eprint={2606.32002},
+            archivePrefix={arXiv},
+            url={https://arxiv.org/abs/2606.32002},
+        }
+        ```
+        ```
+        @misc{eyuboglu2025cartridges,
+            title={Cartridges: Lightweight and general-purpose long context representations via self-study},
+            author={Sabri Eyuboglu and others},
+            year={2025},
+            eprint={2506.06266},
+            archivePrefix={arXiv},
+            url={https://arxiv.org/abs/2506.06266},
+        }
+        ```
 
     Examples:
 

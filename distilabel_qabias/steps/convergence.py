@@ -105,6 +105,17 @@ class DeduplicateConvergentQuestions(GlobalStep):
     References:
         - [Self-Study Reconsidered](https://arxiv.org/abs/2606.32002)
 
+    Citations:
+        ```
+        @misc{selfstudyreconsidered2026,
+            title={Self-Study Reconsidered},
+            year={2026},
+            eprint={2606.32002},
+            archivePrefix={arXiv},
+            url={https://arxiv.org/abs/2606.32002},
+        }
+        ```
+
     Examples:
         Tag converged questions (and see why):
 

@@ -79,6 +79,17 @@ class TagSpanCoverage(Step):
     References:
         - [Self-Study Reconsidered](https://arxiv.org/abs/2606.32002)
 
+    Citations:
+        ```
+        @misc{selfstudyreconsidered2026,
+            title={Self-Study Reconsidered},
+            year={2026},
+            eprint={2606.32002},
+            archivePrefix={arXiv},
+            url={https://arxiv.org/abs/2606.32002},
+        }
+        ```
+
     Examples:
 
         Tag generated QA pairs with their evidence span:

@@ -86,6 +86,17 @@ class ScrubArtifacts(Step):
     References:
         - [Self-Study Reconsidered](https://arxiv.org/abs/2606.32002)
 
+    Citations:
+        ```
+        @misc{selfstudyreconsidered2026,
+            title={Self-Study Reconsidered},
+            year={2026},
+            eprint={2606.32002},
+            archivePrefix={arXiv},
+            url={https://arxiv.org/abs/2606.32002},
+        }
+        ```
+
     Examples:
 
         Scrub documents before generating questions:
