@@ -20,8 +20,8 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(PY) pipelines/demo.py
 
-# The full experiment (about 3 hours on 2 idle cores with SmolLM2-135M; resumable: rerun to continue
-# from runs/), then the injection grid; results in pipelines/RESULTS.md and pipelines/results/.
+# The full experiment (about 3 hours on 2 idle cores with SmolLM2-135M; a rerun keeps finished arms and
+# grid intents in runs/), then the injection grid; results in pipelines/RESULTS.md and pipelines/results/.
 experiment: setup
 	$(PY) pipelines/experiment.py
 	$(PY) pipelines/experiment_grid.py

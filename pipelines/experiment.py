@@ -11,9 +11,11 @@ markup). Arms, each ``--rows-per-document`` QA rows per document:
 - ``scrubbed``: the same after ScrubArtifacts cleaned the documents;
 - ``targeted``: fixed target sentences (SampleTargetSpans) on the scrubbed documents.
 
-Each arm is a distilabel pipeline with a stable name and ``use_cache=True`` in ``--run-dir``, so an
-interrupted run resumes where it stopped; the final rows of each finished arm are saved there
-too, and results are rewritten after every arm (``--results`` JSON, the experiment section of
+Each arm is a distilabel pipeline; the final rows of each finished arm are saved in ``--run-dir`` and
+read back on a rerun, so a rerun skips finished arms. An arm interrupted midway restarts from its
+first row: distilabel 1.5.3 hangs when it resumes the cache of a killed run (README, "Known
+distilabel 1.5.3 pitfalls"), so arms run with ``use_cache=False``. Results are rewritten after
+every arm (``--results`` JSON, the experiment section of
 ``--results-md``), so a killed run still leaves the finished arms' numbers.
 
     .venv/bin/python pipelines/experiment.py                                   # full run, SmolLM2-135M
@@ -133,18 +135,17 @@ def build_arm(arm: str, documents: list[dict[str, Any]], generator: GeneratorCon
 
 
 def run_arm(arm: str, documents: list[dict[str, Any]], generator: GeneratorConfig, args: argparse.Namespace) -> dict[str, Any]:
-    """Run (or resume) one arm; its final rows and run record are saved under ``run_dir/arm``."""
+    """Run one arm (or read it back if it finished earlier); its final rows and run record are saved under ``run_dir/arm``."""
     folder = Path(args.run_dir) / arm
     rows_file, record_file = folder / "rows.jsonl", folder / "run.json"
     if rows_file.exists() and record_file.exists():
         print(f"[{arm}] finished earlier: reading {rows_file}", flush=True)
         return {"rows": read_jsonl(rows_file), **json.loads(record_file.read_text(encoding="utf-8"))}
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"[{arm}] {ARMS[arm]}: {len(documents)} documents x {args.rows_per_document} rows (resumes from "
-          f"{Path(args.run_dir) / 'distilabel-cache'})", flush=True)
+    print(f"[{arm}] {ARMS[arm]}: {len(documents)} documents x {args.rows_per_document} rows", flush=True)
     pipeline = build_arm(arm, documents, generator, args)
     started = time.perf_counter()
-    distiset = pipeline.run(use_cache=True)
+    distiset = pipeline.run(use_cache=False)  # resuming a killed run's cache hangs in distilabel 1.5.3
     seconds = time.perf_counter() - started
     if distiset is None or "default" not in distiset:
         raise RuntimeError(f"the {arm} arm produced no dataset; see the log above")
@@ -299,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         missing = [a for a in ARMS if a not in finished]
         status = "complete: all arms finished" if not missing else (
             f"partial: finished {', '.join(finished) or 'no arm yet'}; not yet {', '.join(missing)} "
-            f"(started {start_time}; rerun with --run-dir {args.run_dir} to resume)"
+            f"(started {start_time}; rerun with --run-dir {args.run_dir}: finished arms are kept)"
         )
         arm_results, differences = (
             analyse(finished, order, saturation_k=args.rows_per_document, resamples=args.resamples, seed=args.seed)

@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds: dict[str, float] = {}
     results: dict[str, Any] = {"run": {"command": command, "generator": generator.model_label}, "summary": None}
     if not (run_dir / intents[0] / "rows.jsonl").exists():  # say a run is under way before the first intent
-        results["status"] = f"running since {started_at}, no intent finished yet (rerun the same command to resume)"
+        results["status"] = f"running since {started_at}, no intent finished yet (rerun the same command: finished intents are kept)"
         write_results(results, run_dir / "status.json", Path(args.results_md) if args.results_md else None)
     for intent in intents:  # one pipeline per intent, so a killed run keeps the finished intents
         answered[intent], seconds[intent] = run_intent(intent, [r for r in rows if r["intent"] == intent], generator, run_dir)
@@ -361,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         results = {
             "written": _now(),
             "status": f"complete (started {started_at})" if not missing else
-            f"partial: finished {', '.join(answered)}; not yet {', '.join(missing)} (started {started_at}; rerun to resume)",
+            f"partial: finished {', '.join(answered)}; not yet {', '.join(missing)} (started {started_at}; rerun: finished intents are kept)",
             "run": {
                 "command": command,
                 "generator": generator.model_label,
@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_intent(
     intent: str, rows: list[dict[str, Any]], generator: GeneratorConfig, run_dir: Path
 ) -> tuple[list[dict[str, Any]], float]:
-    """Answer one intent's rows (resumable); the answered rows are saved under ``run_dir/intent``."""
+    """Answer one intent's rows; they are saved under ``run_dir/intent`` and read back on a rerun."""
     rows_file = run_dir / intent / "rows.jsonl"
     if rows_file.exists():
         print(f"[{intent}] finished earlier: reading {rows_file}", flush=True)
@@ -391,7 +391,7 @@ def run_intent(
     print(f"[{intent}] {len(rows)} rows ...", flush=True)
     started = time.perf_counter()
     pipeline = build_pipeline(rows, generator, cache_dir=run_dir / "distilabel-cache", name=f"qabias-experiment-grid-{intent}")
-    distiset = pipeline.run(use_cache=True)
+    distiset = pipeline.run(use_cache=False)  # resuming a killed run's cache hangs in distilabel 1.5.3
     seconds = time.perf_counter() - started
     if distiset is None or "default" not in distiset:
         raise RuntimeError(f"the grid pipeline for {intent} produced no dataset; see the log above")
