@@ -29,6 +29,16 @@ from distilabel_qabias.io.read import LOCAL_FORMATS, first_line
 from distilabel_qabias.schema import is_encodable
 
 
+
+def _output_suffix(path: Path) -> str:
+    """The output's file type, or a one-line :class:`OutputError` naming the ones we write."""
+    suffix = path.suffix.lower()
+    if suffix not in LOCAL_FORMATS:
+        raise OutputError(
+            f"{path}: unknown output type {suffix or '(no extension)'!r}; expected one of {', '.join(LOCAL_FORMATS)}"
+        )
+    return suffix
+
 def check_output_path(destination: str | Path, *, inputs: Iterable[str | Path] = (), overwrite: bool = False) -> Path:
     """Raise :class:`OutputError` unless ``destination`` can be written; return the path writes go to.
 
@@ -37,11 +47,7 @@ def check_output_path(destination: str | Path, *, inputs: Iterable[str | Path] =
     unless ``overwrite``. A symlink is followed: the file it points to is the one written.
     """
     path = Path(destination).expanduser()
-    suffix = path.suffix.lower()
-    if suffix not in LOCAL_FORMATS:
-        raise OutputError(
-            f"{path}: unknown output type {suffix or '(no extension)'!r}; expected one of {', '.join(LOCAL_FORMATS)}"
-        )
+    suffix = _output_suffix(path)
     target = _write_target(path)
     if target.is_dir():
         raise OutputError(f"{path}: is a directory; give a file name such as {path / ('output' + suffix)}")
@@ -125,11 +131,7 @@ def write_rows(rows: Sequence[Mapping[str, Any]], destination: str | Path) -> Pa
     An interrupt (SIGINT, or SIGTERM when the CLI turns it into an exception) removes the temp file.
     """
     path = Path(destination).expanduser()
-    suffix = path.suffix.lower()
-    if suffix not in LOCAL_FORMATS:
-        raise OutputError(
-            f"{path}: unknown output type {suffix or '(no extension)'!r}; expected one of {', '.join(LOCAL_FORMATS)}"
-        )
+    suffix = _output_suffix(path)
     target = _write_target(path)
     if not target.parent.is_dir():
         raise OutputError(f"{path}: the folder {target.parent} does not exist")
