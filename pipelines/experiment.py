@@ -1,7 +1,7 @@
 """The experiment: self-study as scraped vs self-study scrubbed vs targeted scrubbed, on the same
 documents, every metric with a 95% bootstrap interval over documents and paired differences.
 
-Documents: ``--documents`` (default 170) English Wikipedia lead sections (``evaluation.corpora``, at least
+Documents: ``--documents`` (default 140) English Wikipedia lead sections (``evaluation.corpora``, at least
 ``--min-sentences`` sentences), a ``--markup-share`` of them given scraper-style markup by
 ``evaluation.inject_artifacts`` (HTML blocks, wiki citations and templates, navigation
 boilerplate, Markdown links), plus the 12 bundled documents of ``distilabel_qabias/data`` (6 with
@@ -248,9 +248,9 @@ def _git_commit() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     group = parser.add_argument_group("documents and arms")
-    group.add_argument("--documents", type=int, default=170, help="Wikipedia documents (default 170)")
+    group.add_argument("--documents", type=int, default=140, help="Wikipedia documents (default 140)")
     group.add_argument("--no-bundled", dest="bundled", action="store_false", help="leave out the 12 bundled documents")
-    group.add_argument("--min-sentences", type=int, default=6, help="shortest Wikipedia document, in sentences (default 6)")
+    group.add_argument("--min-sentences", type=int, default=7, help="shortest Wikipedia document, in sentences (default 7: the targeted arm gets 7 targets in most)")
     group.add_argument("--markup-share", type=float, default=0.5, help="share of Wikipedia documents given markup (default 0.5)")
     group.add_argument(
         "--rows-per-document", type=int, default=7,
