@@ -25,7 +25,7 @@ import numpy as np
 
 from distilabel_qabias.convergence.graph import DEFAULT_EXACT_LIMIT, similar_pairs
 from distilabel_qabias.convergence.merge import DEFAULT_CHAIN_MARGIN
-from distilabel_qabias.convergence.normalize import MAX_COMPARED_CHARS, normalize_question
+from distilabel_qabias.convergence.normalize import MAX_COMPARED_CHARS, normalize_questions
 from distilabel_qabias.convergence.result import (
     REPRESENTATIVES,
     ConvergenceResult,
@@ -101,43 +101,37 @@ def deduplicate(
 
     started = time.perf_counter()
     row_vectors, row_reason = _row_vectors(embeddings, questions)
+    compared = np.fromiter((reason is None for reason in row_reason), dtype=bool, count=n_rows)
+    compared_rows = np.flatnonzero(compared)
+    question_text = [questions[row][:MAX_COMPARED_CHARS] for row in compared_rows.tolist()]
+    key_parts = [_normalized_codes(question_text)]
+    answer_text = None
+    if answers is not None:
+        answer_text = [a[:MAX_COMPARED_CHARS] if isinstance(a, str) else "" for a in (answers[r] for r in compared_rows.tolist())]
+        key_parts.append(_normalized_codes(answer_text))
+    if documents is not None:
+        key_parts.append(_codes([hashable(documents[row]) for row in compared_rows.tolist()])[0])
+    # Exact repeats share a node; nodes are numbered in order of their first row.
+    key = key_parts[0]
+    for part in key_parts[1:]:
+        key = np.unique(key * (int(part.max(initial=0)) + 1) + part, return_inverse=True)[1].reshape(-1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    node_of_compared = rank[inverse.reshape(-1)]
+    first_of_node = np.sort(first)  # position among the compared rows
     row_node = np.full(n_rows, -1, dtype=np.int64)
-    node_of_key: dict[tuple, int] = {}
-    node_rows: list[list[int]] = []
-    node_question: list[str] = []
-    node_answer: list[str] = []
-    node_partition: list[Hashable] = []
-    normalized: dict[str, str] = {}  # verbatim repeats are normalised once
-
-    def key_of(text: str) -> str:
-        found = normalized.get(text)
-        if found is None:
-            found = normalized[text] = normalize_question(text)
-        return found
-
-    for row in range(n_rows):
-        if row_reason[row] is not None:
-            continue
-        question = questions[row][:MAX_COMPARED_CHARS]
-        answer = ""
-        if answers is not None and isinstance(answers[row], str):
-            answer = answers[row][:MAX_COMPARED_CHARS]
-        partition = hashable(documents[row]) if documents is not None else None
-        key = (partition, key_of(question), key_of(answer) if answers is not None else None)
-        node = node_of_key.get(key)
-        if node is None:
-            node = node_of_key[key] = len(node_rows)
-            node_rows.append([])
-            node_question.append(question.strip())
-            node_answer.append(answer.strip())
-            node_partition.append(partition)
-        node_rows[node].append(row)
-        row_node[row] = node
+    row_node[compared_rows] = node_of_compared
+    node_first_row = compared_rows[first_of_node]
+    node_question = [question_text[i].strip() for i in first_of_node.tolist()]
+    node_answer = [answer_text[i].strip() for i in first_of_node.tolist()] if answer_text is not None else None
+    partitioned = documents is not None and len(key_parts[-1]) > 0
+    node_partition = key_parts[-1][first_of_node] if partitioned else None
     timings["exact_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
     if row_vectors is not None:
-        vectors = row_vectors[[rows[0] for rows in node_rows]] if node_rows else row_vectors[:0]
+        vectors = row_vectors[node_first_row]
     else:
         vectors = model.encode(node_question)
         if answers is not None:
@@ -149,7 +143,7 @@ def deduplicate(
     graph = similar_pairs(
         vectors,
         max(-1.0, threshold - graph_margin),
-        partitions=node_partition if documents is not None else None,
+        partitions=node_partition,
         exact_limit=exact_limit,
         seed=seed,
     )
@@ -157,16 +151,31 @@ def deduplicate(
 
     started = time.perf_counter()
     node_text = node_question if answers is None else [f"{q}\n{a}" for q, a in zip(node_question, node_answer)]
+    del question_text, answer_text
     inputs = DedupInputs(
         questions=list(questions), answers=None if answers is None else list(answers),
         prompts=None if prompts is None else list(prompts), row_node=row_node, row_reason=row_reason,
-        node_rows=node_rows, node_text=node_text, vectors=vectors, graph=graph, priority=priority,
+        node_first_row=node_first_row, node_text=node_text, vectors=vectors, graph=graph, priority=priority,
         representative=representative, embedder_name=model.name if model is not None else name,
         chain_margin=float(chain_margin), entity_guard=entity_guard, timings=timings,
     )
     inputs.facts_for(threshold)
     timings["signatures_s"] = time.perf_counter() - started
     return ConvergenceResult.at(inputs, threshold)
+
+
+def _codes(values: Sequence[Hashable]) -> tuple[np.ndarray, list[Hashable]]:
+    """An integer code per value (equal values, equal codes) and the distinct values in order of first appearance."""
+    code_of: dict[Hashable, int] = {}
+    codes = np.fromiter((code_of.setdefault(v, len(code_of)) for v in values), dtype=np.int64, count=len(values))
+    return codes, list(code_of)
+
+
+def _normalized_codes(texts: list[str]) -> np.ndarray:
+    """Per text, a code shared exactly by the texts with the same normalised key (each distinct text normalised once)."""
+    verbatim, distinct = _codes(texts)
+    keys, _ = _codes(normalize_questions(distinct))
+    return keys[verbatim]
 
 
 def _row_vectors(embeddings: Any, questions: Sequence[Any]) -> tuple[np.ndarray | None, list[str | None]]:

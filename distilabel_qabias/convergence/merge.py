@@ -223,63 +223,91 @@ class _ClusterFacts:
 def _kruskal(
     vectors: np.ndarray, src: np.ndarray, dst: np.ndarray, score: np.ndarray, link_floor: float, facts: NodeFacts | None
 ) -> Merges:
-    """Union-find over ``src - dst`` edges (most similar first) with both guards checked at every join."""
-    parent = np.arange(len(vectors))
-    size = np.ones(len(vectors), dtype=np.int64)
+    """Union-find over ``src - dst`` edges (most similar first) with both guards checked at every join.
+
+    Each cluster keeps its member list, so a node's cluster is one list lookup (the smaller cluster is
+    relabelled on a join). The edges go in chunks: an edge whose ends were already in one cluster when
+    its chunk started is skipped on whole arrays, so the Python loop sees mostly edges that may join.
+    """
+    nodes, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
+    local_src, local_dst = inverse[: len(src)], inverse[len(src) :]
+    label = list(range(len(nodes)))
+    labels = np.arange(len(nodes))  # the same, as an array for the chunk filter
+    members: dict[int, list[int]] = {}
     sums: dict[int, np.ndarray] = {}
+    node_vectors = vectors[nodes]
+    number = facts.table.number_code[facts.row_of[nodes]].tolist() if facts is not None else None
+    entity = facts.table.entity_code[facts.row_of[nodes]].tolist() if facts is not None else None
+    entity_codes: dict[int, frozenset[int]] = {}
     cluster_facts: dict[int, _ClusterFacts] = {}
     known_conflicts: dict[tuple[int, int], str] = {}
-    forest: list[tuple[int, int, float]] = []
-    refused: list[tuple[int, int, float, str]] = []
-
-    def find(node: int) -> int:
-        root = node
-        while parent[root] != root:
-            root = parent[root]
-        while parent[node] != root:
-            parent[node], node = root, parent[node]
-        return root
+    joined: list[int] = []
+    refused: list[int] = []
+    refused_reason: list[str] = []
 
     def facts_of(root: int) -> _ClusterFacts:
         found = cluster_facts.get(root)
         if found is None:
-            found = cluster_facts[root] = _ClusterFacts(facts.signature(root))
+            found = cluster_facts[root] = _ClusterFacts(facts.signature(int(nodes[root])))
         return found
 
-    for a, b, s in zip(src.tolist(), dst.tolist(), score.tolist()):
-        root_a, root_b = find(a), find(b)
-        if root_a == root_b:
-            continue
-        if facts is not None:
-            # Conflicts only grow as clusters absorb others, so a refused pair of roots stays refused.
-            pair = (root_a, root_b) if root_a < root_b else (root_b, root_a)
-            conflict = known_conflicts.get(pair)
-            if conflict is None:
-                conflict = known_conflicts[pair] = facts_of(root_a).conflict(facts_of(root_b)) or ""
-            if conflict:
-                refused.append((a, b, s, conflict))
+    def codes_of(root: int) -> frozenset[int]:
+        found = entity_codes.get(root)
+        return found if found is not None else (frozenset((entity[root],)) if entity[root] else frozenset())
+
+    chunk = 2048
+    for start in range(0, len(src), chunk):
+        part = np.arange(start, min(start + chunk, len(src)))
+        part = part[labels[local_src[part]] != labels[local_dst[part]]]
+        for edge, a, b in zip(part.tolist(), local_src[part].tolist(), local_dst[part].tolist()):
+            root_a, root_b = label[a], label[b]
+            if root_a == root_b:
                 continue
-        sum_a = sums.get(root_a, vectors[root_a])
-        sum_b = sums.get(root_b, vectors[root_b])
-        if float(sum_a @ sum_b) / (size[root_a] * size[root_b]) < link_floor:
-            refused.append((a, b, s, "chaining"))
-            continue
-        if size[root_a] < size[root_b]:
-            root_a, root_b = root_b, root_a
-        parent[root_b] = root_a
-        size[root_a] += size[root_b]
-        sums[root_a] = sum_a + sum_b
-        sums.pop(root_b, None)
-        if facts is not None:
-            facts_of(root_a).absorb(cluster_facts.pop(root_b))
-        forest.append((a, b, s))
-    roots = np.unique(np.concatenate([src, dst]))
-    labels = np.arange(len(vectors))
-    labels[roots] = [find(n) for n in roots.tolist()]
-    f = np.array(forest, dtype=np.float64).reshape(-1, 3)
-    r_nodes = np.array([(a, b) for a, b, _, _ in refused], dtype=np.int64).reshape(-1, 2)
+            if facts is not None:
+                conflict = "number" if number[root_a] != number[root_b] else ""
+                codes_a, codes_b = codes_of(root_a), codes_of(root_b)
+                if not conflict and codes_a and codes_b and (codes_a != codes_b or len(codes_a) > 1):
+                    # Conflicts only grow as clusters absorb others, so a refused pair of roots stays refused.
+                    pair = (root_a, root_b) if root_a < root_b else (root_b, root_a)
+                    conflict = known_conflicts.get(pair)
+                    if conflict is None:
+                        conflict = known_conflicts[pair] = facts_of(root_a).conflict(facts_of(root_b)) or ""
+                if conflict:
+                    refused.append(edge)
+                    refused_reason.append(conflict)
+                    continue
+            group_a, group_b = members.get(root_a), members.get(root_b)
+            size_a, size_b = len(group_a) if group_a else 1, len(group_b) if group_b else 1
+            sum_a = sums.get(root_a, node_vectors[root_a])
+            sum_b = sums.get(root_b, node_vectors[root_b])
+            if float(sum_a @ sum_b) / (size_a * size_b) < link_floor:
+                refused.append(edge)
+                refused_reason.append("chaining")
+                continue
+            if size_a < size_b:
+                root_a, root_b, group_a, group_b = root_b, root_a, group_b, group_a
+            group_a = members[root_a] = group_a or [root_a]
+            group_b = members.pop(root_b, None) or [root_b]
+            for node in group_b:
+                label[node] = root_a
+            labels[group_b] = root_a
+            group_a.extend(group_b)
+            sums[root_a] = sum_a + sum_b
+            sums.pop(root_b, None)
+            if facts is not None:
+                codes_a, codes_b = codes_of(root_a), codes_of(root_b)
+                entity_codes[root_a] = codes_a | codes_b
+                entity_codes.pop(root_b, None)
+                if codes_a or codes_b:  # a cluster naming entities keeps their words for the guard
+                    facts_of(root_a).absorb(facts_of(root_b))
+                    cluster_facts.pop(root_b, None)
+            joined.append(edge)
+    cluster = np.arange(len(vectors))
+    cluster[nodes] = nodes[labels]
+    joined_edges = np.asarray(joined, dtype=np.int64)
+    refused_edges = np.asarray(refused, dtype=np.int64)
     return Merges(
-        labels, f[:, 0].astype(np.int64), f[:, 1].astype(np.int64), f[:, 2].astype(np.float32),
-        r_nodes[:, 0], r_nodes[:, 1], np.array([r[2] for r in refused], dtype=np.float32),
-        np.array([r[3] for r in refused], dtype="<U8"),
+        cluster, src[joined_edges], dst[joined_edges], score[joined_edges].astype(np.float32),
+        src[refused_edges], dst[refused_edges], score[refused_edges].astype(np.float32),
+        np.array(refused_reason, dtype="<U8"),
     )

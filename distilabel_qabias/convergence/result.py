@@ -34,7 +34,7 @@ class DedupInputs:
     prompts: list[Any] | None
     row_node: np.ndarray  # node per row, -1 for rows that were not compared
     row_reason: list[str | None]  # why a row was not compared (missing / not_text / empty / no_embedding)
-    node_rows: list[list[int]]  # rows of each node, in row order
+    node_first_row: np.ndarray  # first row of each node (its rows are those with row_node equal to it)
     node_text: list[str]  # text whose fact signature guards the node (question [+ answer])
     vectors: np.ndarray
     graph: NeighbourGraph
@@ -238,10 +238,10 @@ class ConvergenceResult:
 
     def closest_refused(self, n: int = 10) -> list[tuple[int, int, float, str]]:
         """``(row, row, cosine, reason)`` for the ``n`` most similar pairs the guards kept apart."""
-        first = self.inputs.node_rows
+        first = self.inputs.node_first_row
         m = self.merges
         return [
-            (first[a][0], first[b][0], round(float(s), 6), str(reason))
+            (int(first[a]), int(first[b]), round(float(s), 6), str(reason))
             for a, b, s, reason in zip(m.refused_src[:n].tolist(), m.refused_dst[:n].tolist(),
                                        m.refused_score[:n].tolist(), m.refused_reason[:n].tolist())
         ]
@@ -310,10 +310,10 @@ def _links(
     """Which row each duplicate joined through, and that link's cosine: an exact repeat links to the
     representative or to the first row with its text; the first row of a node links one step along the
     merge forest towards the representative's node."""
-    n_rows, n_nodes = len(inputs.row_node), len(inputs.node_rows)
+    n_rows, n_nodes = len(inputs.row_node), len(inputs.node_first_row)
     linked_to = np.full(n_rows, -1, dtype=np.int64)
     link_score = np.full(n_rows, np.nan)
-    first_of_node = np.fromiter((r[0] for r in inputs.node_rows), dtype=np.int64, count=n_nodes)
+    first_of_node = inputs.node_first_row
     linked_to[duplicates[same_node]] = representative[duplicates[same_node]]
     link_score[duplicates[same_node]] = 1.0
     repeat = ~same_node & (first_of_node[np.maximum(node, 0)] != duplicates)
