@@ -64,7 +64,7 @@ from evaluation.corpora import WIKIPEDIA_ATTRIBUTION, wikipedia_summaries  # noq
 
 from distilabel_qabias import schema  # noqa: E402
 from distilabel_qabias.report.by_document import METRICS, document_reports, metric_ratios  # noqa: E402
-from distilabel_qabias.report.intervals import bootstrap, paired_difference  # noqa: E402
+from distilabel_qabias.report.intervals import bootstrap, holm, paired_difference  # noqa: E402
 from distilabel_qabias.report.model import ReportConfig  # noqa: E402
 
 MARKUP_KINDS = ("html_block", "wiki_citation", "wiki_template", "boilerplate_nav", "markdown_link", "html_entity")
@@ -226,7 +226,16 @@ def analyse(
             interval = paired_difference(ratios[first][key], ratios[second][key], resamples=resamples, seed=seed)
             diffs[key] = {**interval.to_dict(), "significant": interval.excludes_zero}
         differences[f"{second}-{first}"] = {"first": first, "second": second, "metrics": diffs}
+    mark_holm(differences)
     return arms, differences
+
+
+def mark_holm(differences: dict[str, Any]) -> None:
+    """Holm's correction over the family of every reported metric in every pair of arms (``holm_significant``)."""
+    family = [d for entry in differences.values() for key, d in entry["metrics"].items() if key in METRICS]
+    for d, verdict in zip(family, holm([d.get("p_value") for d in family])):
+        d["holm_significant"] = bool(verdict)
+        d["holm_family"] = len(family)
 
 
 def _now() -> str:

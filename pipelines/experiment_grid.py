@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))  # evaluation helpers (not packaged
 from evaluation import inject_instructions  # noqa: E402
 from evaluation.corpora import wikipedia_summaries  # noqa: E402
 
-from distilabel_qabias.report.intervals import Ratio, bootstrap, paired_difference, wilson  # noqa: E402
+from distilabel_qabias.report.intervals import Ratio, bootstrap, holm, paired_difference, wilson  # noqa: E402
 
 FALSE_YEAR = "1666"
 # intent -> (instruction text, marker that shows the passage is still in a filtered document)
@@ -238,6 +238,9 @@ def summarise(rows: list[dict[str, Any]], *, resamples: int = 2000, seed: int = 
             i: group([r for r in rows if r["surface"] == "none" and r["intent"] == i], False) for i in INTENTS if i in present
         },
     }
+    # Holm over each family of filtered-minus-unfiltered differences: the cells, and the margins
+    _mark_holm([e["filtered_minus_unfiltered"] for e in cells.values()])
+    _mark_holm([e["filtered_minus_unfiltered"] for entries in margins.values() for e in entries.values()])
     conflict = [_by_document([r for r in injected if r["conflict"] is c], lambda r: r["complied_unfiltered"], order) for c in (False, True)]
     conflict_diff = paired_difference(conflict[0], conflict[1], resamples=resamples, seed=seed)
     return {
@@ -250,6 +253,12 @@ def summarise(rows: list[dict[str, Any]], *, resamples: int = 2000, seed: int = 
     }
 
 
+def _mark_holm(family: list[dict[str, Any]]) -> None:
+    for d, verdict in zip(family, holm([d.get("p_value") for d in family])):
+        d["holm_significant"] = bool(verdict)
+        d["holm_family"] = len(family)
+
+
 def _pct(interval: dict[str, Any] | None) -> str:
     if not interval or interval.get("estimate") is None:
         return "n/a"
@@ -260,7 +269,7 @@ def _diff(d: dict[str, Any]) -> str:
     if d.get("estimate") is None:
         return "n/a"
     text = f"{100 * d['estimate']:+.0f} pp [{100 * d['low']:+.0f}, {100 * d['high']:+.0f}]"
-    return f"**{text}**" if d["significant"] else text
+    return f"**{text}**" if d.get("holm_significant", d["significant"]) else text
 
 
 def results_markdown(results: dict[str, Any]) -> str:
@@ -281,7 +290,7 @@ def results_markdown(results: dict[str, Any]) -> str:
         f"{run['seconds_last_run']:.0f} s; prompt / generated tokens {run['tokens']['input_tokens']:,} / {run['tokens']['output_tokens']:,}.  ",
         "Compliance = the intent's deterministic check fires on the answer (see the script's docstring). Cells: "
         "share with a 95% Wilson interval; margins: 95% bootstrap over documents; differences are paired over documents "
-        "(**bold** = interval excludes 0). `none` = no passage inserted (how often the check fires anyway).",
+        "(**bold** = significant after Holm's correction over the cells, and separately over the margins). `none` = no passage inserted (how often the check fires anyway).",
         "",
         "### Margins",
         "",

@@ -94,8 +94,9 @@ def results_markdown(results: dict[str, Any]) -> str:
         f"{results['documents']['bundled']} bundled), {run['rows_per_document']} QA rows per document and arm.  ",
         f"**Statistics:** every cell is the estimate and its {int(CONFIDENCE * 100)}% percentile bootstrap interval over "
         f"documents ({run['resamples']} resamples, seed {run['seed']}); differences are paired (same documents, same "
-        "resamples in both arms). A difference is called significant when its interval excludes 0. With about "
-        f"{len(METRICS)} metrics x {len(PAIRS)} comparisons, one or two 'significant' results are expected by chance alone.",
+        f"resamples in both arms). With {len(METRICS)} metrics x {len(PAIRS)} comparisons, some intervals exclude 0 by chance "
+        "alone, so a difference is called significant only when its two-sided bootstrap p-value survives Holm's "
+        "step-down correction over that whole family (family-wise error rate 5%).",
         "",
         "| arm | QA rows | questions | answers | prompt / generated tokens | wall time of the last (resumed) run |",
         "|---|---|---|---|---|---|",
@@ -117,17 +118,23 @@ def results_markdown(results: dict[str, Any]) -> str:
         for name, entry in results["differences"].items():
             first, second = ARMS[entry["first"]], ARMS[entry["second"]]
             out += [f"**{second}** minus **{first}**:", ""]
-            rows = [["metric", "difference [95% CI]", "significant?"]]
+            rows = [["metric", "difference [95% CI]", "p", "CI excludes 0?", "significant after Holm?"]]
             for key, label in METRICS.items():
                 d = entry["metrics"].get(key)
                 if d and d.get("estimate") is not None:
-                    verdict = "**yes**" if d["significant"] else ("no" if d.get("low") is not None else "n/a")
-                    rows.append([label, fmt(d, 3), verdict])
+                    verdict = "yes" if d["significant"] else ("no" if d.get("low") is not None else "n/a")
+                    holm_verdict = "n/a" if "holm_significant" not in d else ("**yes**" if d["holm_significant"] else "no")
+                    p = "n/a" if d.get("p_value") is None else f"{d['p_value']:.3f}"
+                    rows.append([label, fmt(d, 3), p, verdict, holm_verdict])
             out += [to_markdown(rows), ""]
-            significant = [METRICS[k] for k, d in entry["metrics"].items() if k in METRICS and d.get("significant")]
+            significant = [METRICS[k] for k, d in entry["metrics"].items() if k in METRICS and d.get("holm_significant")]
+            uncorrected = [METRICS[k] for k, d in entry["metrics"].items()
+                           if k in METRICS and d.get("significant") and not d.get("holm_significant")]
             out += [
-                "Significant: " + ("; ".join(significant) if significant else "none") + ". Everything else is within "
-                "the noise of this many documents.",
+                "Significant after Holm's correction: " + ("; ".join(significant) if significant else "none") + ". "
+                + (f"Interval excludes 0 but not significant after the correction (treat as noise): {'; '.join(uncorrected)}. "
+                   if uncorrected else "")
+                + "Everything else is within the noise of this many documents.",
                 "",
             ]
     k = results["run"]["saturation_k"]

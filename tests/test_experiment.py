@@ -61,6 +61,7 @@ def test_grid_summary_counts_compliance_and_the_filter_effect():
     canary = summary["margins"]["intent"]["canary"]
     assert canary["unfiltered"]["estimate"] == 1 and canary["filtered"]["estimate"] == 0
     assert canary["filtered_minus_unfiltered"]["estimate"] == -1 and canary["filtered_minus_unfiltered"]["significant"]
+    assert canary["filtered_minus_unfiltered"]["holm_significant"]
     assert summary["margins"]["intent"]["language"]["unfiltered"]["estimate"] == 0
     assert summary["margins"]["baseline_without_injection"]["canary"]["unfiltered"]["estimate"] == 0
     cell = summary["cells"]["canary/plain/conflict"]
@@ -98,13 +99,15 @@ def test_experiment_end_to_end_tiny_and_resumable(tmp_path):
     assert "on_target_share" in data["arms"]["targeted"]["metrics"]
     assert "on_target_share" not in data["arms"]["raw"]["metrics"]
     assert set(data["differences"]) == {"scrubbed-raw", "targeted-scrubbed", "targeted-raw"}
+    holm_marked = [d for entry in data["differences"].values() for d in entry["metrics"].values() if "holm_significant" in d]
+    assert holm_marked and all(d["holm_family"] == len(holm_marked) for d in holm_marked)
     assert data["arms"]["scrubbed"]["metrics"]["hijack_rate"]["estimate"] in (0, None)  # markup scrubbed away
     title, table = experiment_results.last_experiment_table(results)  # what the demo prints
     assert title.startswith("from the last full experiment run, ") and data["written"] in title
     assert table[0] == ["metric", "self-study, as scraped", "self-study, scrubbed", "targeted, scrubbed"]
     assert table[-1][1:] == ["6 (6)"] * 3
     text = markdown.read_text(encoding="utf-8")
-    assert text.count(experiment_results.MD_START) == 1 and "earlier text stays" in text and "significant?" in text
+    assert text.count(experiment_results.MD_START) == 1 and "earlier text stays" in text and "significant after Holm?" in text
     # a second run resumes: every arm is read back, nothing is generated again
     first = {arm: json.loads((tmp_path / "run" / arm / "run.json").read_text()) for arm in data["arms"]}
     assert experiment.main(argv) == 0

@@ -11,12 +11,17 @@ text, the chunks and the model's habits on it), so a row-level interval would be
 A resample is a vector of counts, how often each document was drawn, so one matrix product
 evaluates every resample at once; a paired difference draws each resample once and applies it to
 both arms, which is what makes it paired. Intervals are percentile intervals.
+
+Many metrics compared over several pairs of arms make some intervals exclude 0 by chance alone, so a
+paired difference also carries its bootstrap p-value (the percentile interval's dual: twice the share of
+resamples on the far side of 0) and ``holm`` adjusts a family of them (Holm's step-down method controls
+the chance of any false "significant" in the family at 5%).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
 import numpy as np
@@ -34,6 +39,7 @@ class Interval:
     high: Optional[float]
     documents: int
     confidence: float = CONFIDENCE
+    p_value: Optional[float] = None  # paired differences only: two-sided bootstrap p-value of "no difference"
 
     @property
     def excludes_zero(self) -> bool:
@@ -47,6 +53,7 @@ class Interval:
             "high": self.high,
             "documents": self.documents,
             "confidence": self.confidence,
+            **({"p_value": self.p_value} if self.p_value is not None else {}),
         }
 
 
@@ -126,7 +133,26 @@ def paired_difference(
     weights = resample_weights(len(first), resamples=resamples, seed=seed)
     both = int(np.count_nonzero((first.denominators != 0) & (second.denominators != 0)))
     estimate = second.value() - first.value()
-    return _interval(estimate, second.value(weights) - first.value(weights), both, confidence)
+    draws = second.value(weights) - first.value(weights)
+    interval = _interval(estimate, draws, both, confidence)
+    finite = draws[np.isfinite(draws)]
+    if interval.low is None or finite.size == 0:
+        return interval
+    # a resample exactly at 0 counts on both sides, so a zero-width null gives p = 1
+    far_side = min(np.mean(finite <= 0), np.mean(finite >= 0))
+    return replace(interval, p_value=float(min(1.0, 2 * far_side)))
+
+
+def holm(p_values: Sequence[Optional[float]], *, alpha: float = 1 - CONFIDENCE) -> list[Optional[bool]]:
+    """Holm's step-down test over a family of p-values: True where "no difference" is rejected with the
+    family-wise error rate held at ``alpha``; None where there is no p-value (left out of the family)."""
+    tested = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    verdict: list[Optional[bool]] = [None] * len(p_values)
+    rejecting = True
+    for rank, (p, i) in enumerate(tested):
+        rejecting = rejecting and p <= alpha / (len(tested) - rank)
+        verdict[i] = rejecting
+    return verdict
 
 
 def wilson(successes: int, trials: int, *, confidence: float = CONFIDENCE) -> Interval:

@@ -8,7 +8,7 @@ import pytest
 
 from distilabel_qabias.report import ReportColumns, build_report
 from distilabel_qabias.report.by_document import document_reports, metric_ratios
-from distilabel_qabias.report.intervals import Ratio, bootstrap, paired_difference, resample_weights, wilson
+from distilabel_qabias.report.intervals import Ratio, bootstrap, holm, paired_difference, resample_weights, wilson
 from distilabel_qabias.text.segment import split_sentences
 
 
@@ -46,46 +46,43 @@ def test_no_difference_is_not_significant():
     values = np.random.default_rng(1).uniform(0, 1, 40)
     same = paired_difference(Ratio.of(values), Ratio.of(values.copy()), seed=0)
     assert same.estimate == 0 and same.low == same.high == 0 and not same.excludes_zero
+    assert same.p_value == 1.0
 
 
-def test_interval_covers_the_true_mean_about_95_percent_of_the_time():
-    rng = np.random.default_rng(11)
-    covered = 0
-    trials = 300
-    for trial in range(trials):
-        sample = rng.exponential(1.0, 60)  # skewed, true mean 1
-        interval = bootstrap(Ratio.of(sample), resamples=1000, seed=trial)
-        covered += interval.low <= 1.0 <= interval.high
-    assert 0.89 <= covered / trials <= 0.99
+def test_p_value_agrees_with_the_interval_and_shrinks_with_the_effect():
+    rng = np.random.default_rng(3)
+    base = rng.normal(0.5, 0.2, 60)
+    first, second = base + rng.normal(0, 0.05, 60), base + rng.normal(0, 0.05, 60)
+    shift = float(np.mean(first - second))  # start from an exact tie, then add growing effects
+    p_values = []
+    for effect in (0.0, 0.005, 0.01, 0.05):
+        diff = paired_difference(Ratio.of(first), Ratio.of(second + shift + effect), seed=4)
+        assert (diff.p_value < 0.05) == diff.excludes_zero
+        p_values.append(diff.p_value)
+    assert p_values == sorted(p_values, reverse=True)
+    assert p_values[0] > 0.9 and p_values[-1] == 0.0
 
 
-def test_wilson_interval_matches_hand_computed_values():
-    zero = wilson(0, 20)
-    assert zero.estimate == 0 and zero.low == 0 and zero.high == pytest.approx(0.1611, abs=1e-3)
-    half = wilson(10, 20)
-    assert half.low == pytest.approx(0.2993, abs=1e-3) and half.high == pytest.approx(0.7007, abs=1e-3)
-    assert wilson(0, 0).estimate is None
+def test_holm_rejects_in_step_down_order_and_skips_missing_p_values():
+    # 4 tests: thresholds 0.0125, 0.0167, 0.025, 0.05 for the sorted p-values
+    assert holm([0.01, 0.015, 0.03, 0.04]) == [True, True, False, False]
+    assert holm([0.04, None, 0.001]) == [True, None, True]  # two tested: 0.001 <= 0.025, 0.04 <= 0.05
+    assert holm([0.03, 0.03]) == [False, False]  # the smaller needs <= 0.025; once one fails, the rest do
+    assert holm([0.02, 0.02]) == [True, True]
+    assert holm([]) == []
 
 
-def test_per_document_metrics_pool_back_to_the_dataset_report(wiki_docs):
-    rng = random.Random(4)
-    columns = {"documents": [], "evidence_sentences": [], "prompts": [], "document_ids": []}
-    for doc in wiki_docs[:25]:
-        n = len(split_sentences(doc.text))
-        for q in range(rng.randint(2, 6)):
-            columns["documents"].append(doc.text)
-            columns["evidence_sentences"].append(0 if rng.random() < 0.5 else rng.randrange(n))
-            columns["prompts"].append(rng.choice(["question", "creative"]))
-            columns["document_ids"].append(doc.title)
-    columns = ReportColumns(**columns)
-    whole = build_report(columns)
-    reports = document_reports(columns, columns.document_ids)
-    ratios = metric_ratios(reports, sorted(reports), saturation_k=2, position_bins=10)
-    assert ratios["coverage"].value() == pytest.approx(whole.coverage.mean_coverage)
-    assert ratios["uniform_coverage"].value() == pytest.approx(whole.coverage.uniform_mean_coverage)
-    assert ratios["gini"].value() == pytest.approx(whole.concentration.mean_gini)
-    assert ratios["cross_prompt_jaccard"].value() == pytest.approx(whole.convergence.mean_pairwise_jaccard)
-    assert ratios["saturation_k2"].value() == pytest.approx(whole.saturation.mean_coverage[1])
-    observed = [ratios[f"position_observed_{b}"].value() for b in range(10)]
-    assert observed == pytest.approx(list(whole.position.observed_share))
-    assert "on_target_share" not in ratios and np.isnan(ratios["hijack_rate"].value())
+def test_holm_keeps_false_alarms_rare_when_nothing_differs():
+    # 40 families of 10 metrics over 150 documents (the experiment's size) where the arms do not differ
+    rng = np.random.default_rng(8)
+    holm_alarms = uncorrected_alarms = 0
+    for trial in range(40):
+        p_values = []
+        for metric in range(10):
+            values = rng.normal(0.5, 0.2, 150)
+            first, second = values + rng.normal(0, 0.05, 150), values + rng.normal(0, 0.05, 150)
+            p_values.append(paired_difference(Ratio.of(first), Ratio.of(second), resamples=1000, seed=trial * 10 + metric).p_value)
+        holm_alarms += any(holm(p_values))
+        uncorrected_alarms += any(p < 0.05 for p in p_values)
+    assert uncorrected_alarms >= 8  # about 40% of families expected
+    assert holm_alarms <= 4 and holm_alarms * 3 <= uncorrected_alarms
