@@ -161,7 +161,7 @@ class DeduplicateConvergentQuestions(GlobalStep):
     representative: Literal["first", "best_grounded", "longest_answer"] = "first"
     artifact_name: str = "qabias_convergence"
 
-    threshold: RuntimeParameter[float] = Field(
+    threshold: Optional[RuntimeParameter[float]] = Field(
         default=None,
         description="Cosine similarity from which two questions are duplicates; None uses the embedder's tuned default.",
     )
