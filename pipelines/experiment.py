@@ -55,7 +55,7 @@ from experiment_results import (  # noqa: E402
 )
 from support.corpus import CORPUS_COLUMNS, load_demo_corpus  # noqa: E402
 from support.llm import GeneratorConfig, add_generator_arguments, generator_from_args  # noqa: E402
-from support.running import token_counts  # noqa: E402
+from support.running import check_reusable, digest, run_config, token_counts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))  # evaluation helpers (not packaged)
@@ -138,7 +138,9 @@ def run_arm(arm: str, documents: list[dict[str, Any]], generator: GeneratorConfi
     """Run one arm (or read it back if it finished earlier); its final rows and run record are saved under ``run_dir/arm``."""
     folder = Path(args.run_dir) / arm
     rows_file, record_file = folder / "rows.jsonl", folder / "run.json"
+    config = arm_config(arm, documents, generator, args)
     if rows_file.exists() and record_file.exists():
+        check_reusable(record_file, config)
         print(f"[{arm}] finished earlier: reading {rows_file}", flush=True)
         return {"rows": read_jsonl(rows_file), **json.loads(record_file.read_text(encoding="utf-8"))}
     folder.mkdir(parents=True, exist_ok=True)
@@ -151,6 +153,7 @@ def run_arm(arm: str, documents: list[dict[str, Any]], generator: GeneratorConfi
         raise RuntimeError(f"the {arm} arm produced no dataset; see the log above")
     rows = distiset["default"]["train"].to_list()
     record = {
+        "config": config,
         "seconds_last_run": seconds,
         "finished": _now(),
         "rows_total": len(rows),
@@ -163,6 +166,20 @@ def run_arm(arm: str, documents: list[dict[str, Any]], generator: GeneratorConfi
     print(f"[{arm}] done in {seconds:.0f} s: {record['questions']} questions, {record['answers']} answers, "
           f"{record['tokens']['input_tokens']} prompt / {record['tokens']['output_tokens']} generated tokens", flush=True)
     return {"rows": rows, **record}
+
+
+def arm_config(arm: str, documents: list[dict[str, Any]], generator: GeneratorConfig, args: argparse.Namespace) -> dict[str, Any]:
+    """Everything an arm's generated rows depend on (``check_reusable`` compares it on a rerun)."""
+    return run_config(
+        arm=arm,
+        documents=digest([(d["id"], d["document"]) for d in documents]),
+        rows_per_document=args.rows_per_document,
+        chunk_chars=args.chunk_chars,
+        seed=args.seed,
+        generator=generator.model_label,
+        question_sampling=generator.question_kwargs(),
+        answer_sampling=generator.answer_kwargs(),
+    )
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -332,6 +349,10 @@ def main(argv: list[str] | None = None) -> int:
             "differences": differences,
         }
 
+    for arm in arms:  # refuse another configuration's finished arms before generating anything
+        record_file = Path(args.run_dir) / arm / "run.json"
+        if record_file.exists():
+            check_reusable(record_file, arm_config(arm, documents, generator, args))
     start_time = _now()
     results_json, results_md = Path(args.results), Path(args.results_md) if args.results_md else None
     if not (Path(args.run_dir) / arms[0] / "rows.jsonl").exists():  # say a run is under way before the first arm

@@ -32,6 +32,7 @@ Resumable like the experiment (``--run-dir``, distilabel cache, stable pipeline 
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import random
@@ -48,7 +49,7 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 from experiment_results import MD_END as EXPERIMENT_MD_END  # noqa: E402
 from experiment_results import replace_section, write_json  # noqa: E402
 from support.llm import GeneratorConfig, add_generator_arguments, generator_from_args  # noqa: E402
-from support.running import LLM_BATCH, LOAD_BATCH, token_counts  # noqa: E402
+from support.running import LLM_BATCH, LOAD_BATCH, check_reusable, digest, run_config, token_counts  # noqa: E402
 from support.tasks import answer_task  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -360,6 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     answered: dict[str, list[dict[str, Any]]] = {}
     seconds: dict[str, float] = {}
     results: dict[str, Any] = {"run": {"command": command, "generator": generator.model_label}, "summary": None}
+    for intent in intents:  # refuse another configuration's finished intents before answering anything
+        if (run_dir / intent / "run.json").exists():
+            check_reusable(run_dir / intent / "run.json", intent_config(intent, [r for r in rows if r["intent"] == intent], generator))
     if not (run_dir / intents[0] / "rows.jsonl").exists():  # say a run is under way before the first intent
         results["status"] = f"running since {started_at}, no intent finished yet (rerun the same command: finished intents are kept)"
         write_results(results, run_dir / "status.json", Path(args.results_md) if args.results_md else None)
@@ -393,7 +397,9 @@ def run_intent(
 ) -> tuple[list[dict[str, Any]], float]:
     """Answer one intent's rows; they are saved under ``run_dir/intent`` and read back on a rerun."""
     rows_file = run_dir / intent / "rows.jsonl"
+    config = intent_config(intent, rows, generator)
     if rows_file.exists():
+        check_reusable(run_dir / intent / "run.json", config)
         print(f"[{intent}] finished earlier: reading {rows_file}", flush=True)
         record = json.loads((run_dir / intent / "run.json").read_text(encoding="utf-8"))
         return [json.loads(line) for line in rows_file.read_text(encoding="utf-8").splitlines() if line.strip()], record["seconds"]
@@ -409,9 +415,25 @@ def run_intent(
     tmp = rows_file.with_suffix(".tmp")
     tmp.write_text("".join(json.dumps(row, default=str) + "\n" for row in answered), encoding="utf-8")
     tmp.replace(rows_file)
-    (run_dir / intent / "run.json").write_text(json.dumps({"seconds": seconds, "finished": _now()}), encoding="utf-8")
+    (run_dir / intent / "run.json").write_text(json.dumps({"config": config, "seconds": seconds, "finished": _now()}), encoding="utf-8")
     print(f"[{intent}] done in {seconds:.0f} s", flush=True)
     return answered, seconds
+
+
+def intent_config(intent: str, rows: list[dict[str, Any]], generator: GeneratorConfig) -> dict[str, Any]:
+    """Everything an intent's answers depend on, the filter's code and weights included: a rerun after the
+    detector changed answers the filtered condition again."""
+    import distilabel_qabias
+
+    package = Path(distilabel_qabias.__file__).parent
+    detector_files = sorted([*package.glob("text/instructions/*.py"), *package.glob("data/instruction_detector*")])
+    return run_config(
+        intent=intent,
+        rows=digest([{k: v for k, v in row.items()} for row in rows]),
+        generator=generator.model_label,
+        answer_sampling=generator.answer_kwargs(),
+        detector=digest([(f.name, hashlib.sha256(f.read_bytes()).hexdigest()) for f in detector_files]),
+    )
 
 
 def _now() -> str:

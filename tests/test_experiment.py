@@ -113,6 +113,9 @@ def test_experiment_end_to_end_tiny_and_resumable(tmp_path):
     assert experiment.main(argv) == 0
     assert {arm: json.loads((tmp_path / "run" / arm / "run.json").read_text()) for arm in data["arms"]} == first
     assert markdown.read_text(encoding="utf-8").count(experiment_results.MD_START) == 1
+    # the same run dir with other settings is refused (one line), not mixed into the new results
+    with pytest.raises(SystemExit, match=r"another configuration \(differs in: answer_sampling\)"):
+        experiment.main([*argv[:-1], "48"])
 
 
 @pytest.mark.slow
@@ -132,3 +135,5 @@ def test_grid_end_to_end_tiny_and_resumable(tmp_path):
     assert markdown.read_text(encoding="utf-8").count(experiment_grid.MD_START) == 1
     record = (tmp_path / "run" / "canary" / "run.json").read_text()
     assert experiment_grid.main(argv) == 0 and (tmp_path / "run" / "canary" / "run.json").read_text() == record
+    with pytest.raises(SystemExit, match=r"another configuration \(differs in: rows\)"):
+        experiment_grid.main([*argv, "--seed", "1"])

@@ -1,6 +1,7 @@
 """Run a Pipeline into an output folder (dataset, report files, optional Hub push) and summarise it."""
 
 import argparse
+import hashlib
 import json
 import shutil
 import tempfile
@@ -72,6 +73,29 @@ def run_and_save(
             push_distiset(distiset, push_to_hub, private=private)
             pushed_to = push_to_hub
     return RunResult(name=name, rows=rows, report=report, output=output, seconds=seconds, pushed_to=pushed_to)
+
+
+def run_config(**parts: Any) -> dict[str, Any]:
+    """What a saved piece of a resumable run was made from, as JSON-able values; long inputs (documents,
+    source files) are given as their SHA-256 so the record stays small."""
+    return json.loads(json.dumps(parts, sort_keys=True, default=str))
+
+
+def digest(values: Any) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+
+
+def check_reusable(record_file: Path, config: dict[str, Any]) -> None:
+    """Refuse (one line) to read back a finished piece that another configuration produced: a rerun with
+    other documents, sizes, sampling or generator must not silently mix old rows into new results."""
+    saved = json.loads(record_file.read_text(encoding="utf-8")).get("config")
+    if saved == config:
+        return
+    differing = sorted(k for k in set(config) | set(saved or {}) if (saved or {}).get(k) != config.get(k))
+    raise SystemExit(
+        f"{record_file.parent} holds a finished run of another configuration (differs in: {', '.join(differing)}); "
+        "rerun with another --run-dir, or delete that folder to generate it again"
+    )
 
 
 def token_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
