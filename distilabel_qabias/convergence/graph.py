@@ -130,7 +130,9 @@ def _approximate_pairs(
     vectors: np.ndarray, floor: float, *, probes: int, neighbours: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inverted-file search: each vector is filed in its closest list and compared with the lists of its
-    ``probes`` closest ones. A list is compared with all vectors probing it in one matrix product."""
+    ``probes`` closest ones. A list is compared with all vectors probing it in one matrix product, into
+    reused buffers (the lists are contiguous blocks of the vectors sorted by list). A pair that both of
+    its ends find is kept from the end with the lower id only."""
     probe = _probe_lists(vectors, probes, seed)
     n_lists = int(probe.max()) + 1
     filed = np.argsort(probe[:, 0], kind="stable")
@@ -138,23 +140,33 @@ def _approximate_pairs(
     probing = np.argsort(probe.ravel(), kind="stable")
     probing_bounds = np.searchsorted(probe.ravel()[probing], np.arange(n_lists + 1))
     probing //= probe.shape[1]  # flat position -> vector
+    by_list = vectors[filed]
+    most_members = int(np.diff(filed_bounds).max())
+    most_queries = int(np.diff(probing_bounds).max())
+    query_buffer = np.empty((most_queries, vectors.shape[1]), dtype=np.float32)
+    sims_buffer = np.empty(most_queries * most_members, dtype=np.float32)
+    above_buffer = np.empty(most_queries * most_members, dtype=bool)
     found_src, found_dst, found_score = [], [], []
     for lst in range(n_lists):
-        members = filed[filed_bounds[lst] : filed_bounds[lst + 1]]
+        first, last = filed_bounds[lst], filed_bounds[lst + 1]
         queries = probing[probing_bounds[lst] : probing_bounds[lst + 1]]
-        if not len(members) or not len(queries):
+        if first == last or not len(queries):
             continue
-        sims = vectors[queries] @ vectors[members].T
-        rows, cols = np.nonzero(sims >= floor)
+        block = np.take(vectors, queries, axis=0, out=query_buffer[: len(queries)])
+        shape = (len(queries), last - first)
+        sims = np.matmul(block, by_list[first:last].T, out=sims_buffer[: shape[0] * shape[1]].reshape(shape))
+        rows, cols = np.nonzero(np.greater_equal(sims, floor, out=above_buffer[: shape[0] * shape[1]].reshape(shape)))
         scores = sims[rows, cols]
         if len(rows) > neighbours * len(queries):
             rows, cols, scores = _cap_per_row(rows, cols, scores, neighbours)
         found_src.append(queries[rows])
-        found_dst.append(members[cols])
+        found_dst.append(filed[first + cols])
         found_score.append(scores)
-    src, dst = np.concatenate(found_src), np.concatenate(found_dst)
-    different = src != dst
-    return src[different], dst[different], np.concatenate(found_score)[different]
+    src, dst, score = np.concatenate(found_src), np.concatenate(found_dst), np.concatenate(found_score)
+    # dst is filed in a list src probes; when src is also filed in a list dst probes, dst finds the pair too.
+    found_twice = (probe[dst] == probe[src, 0][:, None]).any(axis=1)
+    keep = (src != dst) & ~(found_twice & (src > dst))
+    return src[keep], dst[keep], score[keep]
 
 
 def similar_pairs(
@@ -203,7 +215,5 @@ def similar_pairs(
         src = dst = np.empty(0, dtype=np.int64)
         score = np.empty(0, dtype=np.float32)
     low, high = np.minimum(src, dst), np.maximum(src, dst)
-    # The approximate search finds a pair from both ends: keep it once.
-    _, first = np.unique(low * max(len(vectors), 1) + high, return_index=True)
-    order = first[np.argsort(-score[first], kind="stable")]
+    order = np.lexsort((high, low, -score))  # most similar first, ties in node order
     return NeighbourGraph(low[order], high[order], np.minimum(score[order], np.float32(1.0)), float(floor), exhaustive)

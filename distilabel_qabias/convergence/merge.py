@@ -146,7 +146,7 @@ def _components_needing_order(
     member_vectors = vectors[members]
     sums = sparse.csr_matrix((np.ones(len(members), dtype=np.float32), (local, np.arange(len(members)))),
                              shape=(len(starts), len(members))) @ member_vectors
-    centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    centroids = sums / np.maximum(np.sqrt(np.einsum("ij,ij->i", sums, sums)), 1e-12)[:, None]
     closeness = np.einsum("ij,ij->i", member_vectors, centroids[local])
     nearest_ok = np.minimum.reduceat(closeness, starts)
     bound_ok = (nearest_ok > 0) & (2 * nearest_ok.astype(np.float64) ** 2 - 1 >= link_floor)
@@ -196,28 +196,24 @@ def _spanning_forest(n_nodes: int, src: np.ndarray, dst: np.ndarray, score: np.n
     return low.astype(np.int64), high.astype(np.int64), (2.0 - tree.data).astype(np.float32)
 
 
-class _ClusterFacts:
-    """What the entity guard needs of a cluster: its number set (merges need equal numbers) and each
-    distinct entity set with the words of the questions that name it."""
+def _cluster_facts(signatures: list[FactSignature]) -> dict[frozenset[str], frozenset[str]]:
+    """What the entity guard needs of a cluster: each distinct entity set its questions name, with the
+    words of all the questions that name it."""
+    facts: dict[frozenset[str], frozenset[str]] = {}
+    for sig in signatures:
+        if sig.entities:
+            facts[sig.entities] = facts[sig.entities] | sig.words if sig.entities in facts else sig.words
+    return facts
 
-    __slots__ = ("numbers", "entities")
 
-    def __init__(self, signature: FactSignature):
-        self.numbers = signature.numbers
-        self.entities = {signature.entities: signature.words} if signature.entities else {}
+def _facts_conflict(a: dict[frozenset[str], frozenset[str]], b: dict[frozenset[str], frozenset[str]]) -> bool:
+    return any(
+        entities_conflict(ents_a, words_a, ents_b, words_b)
+        for ents_a, words_a in a.items() for ents_b, words_b in b.items()
+    )
 
-    def conflict(self, other: "_ClusterFacts") -> str | None:
-        if self.numbers != other.numbers:
-            return "number"
-        for ents_a, words_a in self.entities.items():
-            for ents_b, words_b in other.entities.items():
-                if entities_conflict(ents_a, words_a, ents_b, words_b):
-                    return "entity"
-        return None
 
-    def absorb(self, other: "_ClusterFacts") -> None:
-        for ents, words in other.entities.items():
-            self.entities[ents] = self.entities.get(ents, frozenset()) | words
+_SEVERAL = -1  # entity code of a cluster whose questions name several entity sets
 
 
 def _kruskal(
@@ -226,8 +222,10 @@ def _kruskal(
     """Union-find over ``src - dst`` edges (most similar first) with both guards checked at every join.
 
     Each cluster keeps its member list, so a node's cluster is one list lookup (the smaller cluster is
-    relabelled on a join). The edges go in chunks: an edge whose ends were already in one cluster when
-    its chunk started is skipped on whole arrays, so the Python loop sees mostly edges that may join.
+    relabelled on a join), its number code (merges need equal numbers) and its entity code (0: none,
+    -1: several sets). Only clusters naming different entity sets are compared word by word. The edges
+    go in chunks: an edge whose ends were already in one cluster when its chunk started is skipped on
+    whole arrays, so the Python loop sees mostly edges that may join.
     """
     nodes, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
     local_src, local_dst = inverse[: len(src)], inverse[len(src) :]
@@ -236,24 +234,21 @@ def _kruskal(
     members: dict[int, list[int]] = {}
     sums: dict[int, np.ndarray] = {}
     node_vectors = vectors[nodes]
-    number = facts.table.number_code[facts.row_of[nodes]].tolist() if facts is not None else None
-    entity = facts.table.entity_code[facts.row_of[nodes]].tolist() if facts is not None else None
-    entity_codes: dict[int, frozenset[int]] = {}
-    cluster_facts: dict[int, _ClusterFacts] = {}
-    known_conflicts: dict[tuple[int, int], str] = {}
+    if facts is not None:
+        number = facts.table.number_code[facts.row_of[nodes]].tolist()
+        entity = facts.table.entity_code[facts.row_of[nodes]].tolist()
+    entity_facts: dict[int, dict] = {}  # per root, built when a join needs a word-by-word check
+    known_conflicts: dict[tuple[int, int], bool] = {}
     joined: list[int] = []
     refused: list[int] = []
     refused_reason: list[str] = []
 
-    def facts_of(root: int) -> _ClusterFacts:
-        found = cluster_facts.get(root)
+    def facts_of(root: int) -> dict:
+        found = entity_facts.get(root)
         if found is None:
-            found = cluster_facts[root] = _ClusterFacts(facts.signature(int(nodes[root])))
+            group = members.get(root) or [root]
+            found = entity_facts[root] = _cluster_facts([facts.signature(int(nodes[n])) for n in group])
         return found
-
-    def codes_of(root: int) -> frozenset[int]:
-        found = entity_codes.get(root)
-        return found if found is not None else (frozenset((entity[root],)) if entity[root] else frozenset())
 
     chunk = 2048
     for start in range(0, len(src), chunk):
@@ -264,22 +259,27 @@ def _kruskal(
             if root_a == root_b:
                 continue
             if facts is not None:
-                conflict = "number" if number[root_a] != number[root_b] else ""
-                codes_a, codes_b = codes_of(root_a), codes_of(root_b)
-                if not conflict and codes_a and codes_b and (codes_a != codes_b or len(codes_a) > 1):
+                if number[root_a] != number[root_b]:
+                    refused.append(edge)
+                    refused_reason.append("number")
+                    continue
+                code_a, code_b = entity[root_a], entity[root_b]
+                if code_a and code_b and (code_a != code_b or code_a == _SEVERAL):
                     # Conflicts only grow as clusters absorb others, so a refused pair of roots stays refused.
                     pair = (root_a, root_b) if root_a < root_b else (root_b, root_a)
                     conflict = known_conflicts.get(pair)
                     if conflict is None:
-                        conflict = known_conflicts[pair] = facts_of(root_a).conflict(facts_of(root_b)) or ""
-                if conflict:
-                    refused.append(edge)
-                    refused_reason.append(conflict)
-                    continue
+                        conflict = known_conflicts[pair] = _facts_conflict(facts_of(root_a), facts_of(root_b))
+                    if conflict:
+                        refused.append(edge)
+                        refused_reason.append("entity")
+                        continue
             group_a, group_b = members.get(root_a), members.get(root_b)
             size_a, size_b = len(group_a) if group_a else 1, len(group_b) if group_b else 1
-            sum_a = sums.get(root_a, node_vectors[root_a])
-            sum_b = sums.get(root_b, node_vectors[root_b])
+            sum_a = sums.get(root_a)
+            sum_b = sums.get(root_b)
+            sum_a = node_vectors[root_a] if sum_a is None else sum_a
+            sum_b = node_vectors[root_b] if sum_b is None else sum_b
             if float(sum_a @ sum_b) / (size_a * size_b) < link_floor:
                 refused.append(edge)
                 refused_reason.append("chaining")
@@ -295,12 +295,12 @@ def _kruskal(
             sums[root_a] = sum_a + sum_b
             sums.pop(root_b, None)
             if facts is not None:
-                codes_a, codes_b = codes_of(root_a), codes_of(root_b)
-                entity_codes[root_a] = codes_a | codes_b
-                entity_codes.pop(root_b, None)
-                if codes_a or codes_b:  # a cluster naming entities keeps their words for the guard
-                    facts_of(root_a).absorb(facts_of(root_b))
-                    cluster_facts.pop(root_b, None)
+                code_a, code_b = entity[root_a], entity[root_b]
+                if code_b and code_b != code_a:
+                    entity[root_a] = code_b if not code_a else _SEVERAL
+                if entity_facts:
+                    entity_facts.pop(root_a, None)
+                    entity_facts.pop(root_b, None)
             joined.append(edge)
     cluster = np.arange(len(vectors))
     cluster[nodes] = nodes[labels]
