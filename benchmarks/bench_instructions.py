@@ -1,8 +1,9 @@
 """Speed of instruction-span detection on real Wikipedia summaries, against same-run baselines.
 
-Prints docs/s and MB/s for ``find_instruction_spans`` in its default mode (rules + the shipped learned
-detector extending passages), with the learned detector allowed to start passages, and with the rules alone
-(prefilter on and off), and for the full ``filter_instructions`` (detect + remove), on real summaries of which half carry one injected
+Prints docs/s and MB/s for ``find_instruction_spans_batch`` over batches of 50 texts (as ``FilterInstructionSpans``
+runs) in its default mode (rules + the shipped learned detector, which may start passages), with the learned
+detector only extending passages, with the rules alone, one text per call, the rules without their prefilter, and
+for the full ``filter_instructions_batch`` (detect + remove), on real summaries of which half carry one injected
 passage, next to two baselines measured in the same run on the same texts: one case-insensitive
 ``re.search`` for the keyword "ignore" (the cheapest possible keyword filter) and ``ftfy.fix_text`` (a
 typical per-document cleaning pass). Then the worst case: a line made only of trigger phrases.
@@ -22,7 +23,13 @@ import ftfy
 
 from evaluation.corpora import wikipedia_summaries
 from evaluation.inject_instructions import inject
-from distilabel_qabias.text.instructions import default_detector, filter_instructions, find_instruction_spans, score_units
+from distilabel_qabias.text.instructions import (
+    default_detector,
+    filter_instructions_batch,
+    find_instruction_spans,
+    find_instruction_spans_batch,
+    score_units,
+)
 
 
 def best_of(repeat: int, fn) -> float:
@@ -48,14 +55,19 @@ def main() -> None:
     print(f"{len(texts)} real Wikipedia summaries ({megabytes:.2f} MB), half with one injected passage")
 
     keyword = re.compile("ignore", re.I)
+    def batched(**kwargs):
+        return lambda: [find_instruction_spans_batch(texts[i : i + 50], **kwargs) for i in range(0, len(texts), 50)]
+
     runs = {
         "baseline re.search('ignore', re.I)": lambda: [keyword.search(t) for t in texts],
         "baseline ftfy.fix_text": lambda: [ftfy.fix_text(t) for t in texts],
-        "find_instruction_spans (default)": lambda: [find_instruction_spans(t) for t in texts],
-        "find_instruction_spans learned_starts": lambda: [find_instruction_spans(t, learned_starts=True) for t in texts],
-        "find_instruction_spans rules only": lambda: [find_instruction_spans(t, learned=False) for t in texts],
+        "find_instruction_spans_batch (default)": batched(),
+        "find_instruction_spans_batch, extend only": batched(learned_starts=False),
+        "find_instruction_spans_batch, rules only": batched(learned=False),
+        "find_instruction_spans, one text a call": lambda: [find_instruction_spans(t) for t in texts],
         "score_units rules, no prefilter": lambda: [score_units(t, prefilter=False) for t in texts],
-        "filter_instructions (detect + remove)": lambda: [filter_instructions(t) for t in texts],
+        "filter_instructions_batch (detect + remove)": lambda: [filter_instructions_batch(texts[i : i + 50])
+                                                                for i in range(0, len(texts), 50)],
     }
     seconds = {name: best_of(args.repeat, fn) for name, fn in runs.items()}
     regex_s, ftfy_s = seconds["baseline re.search('ignore', re.I)"], seconds["baseline ftfy.fix_text"]

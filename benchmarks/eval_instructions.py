@@ -20,10 +20,12 @@ and HELDOUT5 were never used to tune the rules. The last section times the detec
 The "public attack sources" section embeds every text of each source of ``evaluation.instruction_sources``
 between two sentences of a Wikipedia summary (a full stop added where the text has no closing punctuation, as
 the one-line requests of HarmBench and AdvBench have none); the held-out sources were never used in training or tuning.
-``--learned extend`` (default), ``start`` or ``off`` picks how the learned detector is used.
+``--learned start`` (default), ``extend`` or ``off`` picks how the learned detector is used. The speed section times
+``find_instruction_spans_batch`` over batches of 50 texts (as ``FilterInstructionSpans`` runs) on real summaries
+of which half carry an injected passage, and on clean ones.
 
     python benchmarks/eval_instructions.py [--documents 1000] [--seed 7] [--threshold 0.5] [--show-misses 10]
-        [--learned extend|start|off]
+        [--learned start|extend|off]
 """
 
 from __future__ import annotations
@@ -51,10 +53,10 @@ from evaluation.inject_instructions import (
 )
 from evaluation.inject_instructions import inject_passage
 from evaluation.instruction_sources import HELDOUT_SOURCES, TRAIN_SOURCES, attacks
-from distilabel_qabias.text.instructions import filter_instructions
+from distilabel_qabias.text.instructions import filter_instructions, find_instruction_spans_batch
 from distilabel_qabias.text.instructions import find_instruction_spans as _find_instruction_spans
 
-LEARNED = {"learned": True, "learned_starts": False}
+LEARNED = {"learned": True, "learned_starts": True}
 
 
 def find_instruction_spans(text, **kwargs):
@@ -161,7 +163,7 @@ def main() -> None:
     parser.add_argument("--clean-documents", type=int, default=None,
                         help="summaries for the general clean-loss figure (default: all of them)")
     parser.add_argument("--speed-documents", type=int, default=2000)
-    parser.add_argument("--learned", choices=("extend", "start", "off"), default="extend")
+    parser.add_argument("--learned", choices=("extend", "start", "off"), default="start")
     args = parser.parse_args()
     LEARNED.update(learned=args.learned != "off", learned_starts=args.learned == "start")
 
@@ -219,22 +221,30 @@ def main() -> None:
     dropped = sum(not filter_instructions(t, threshold=args.threshold, **LEARNED).keep for t in only)
     print(f"  documents made only of injected passages marked not-keep: {dropped}/{len(only)} ({dropped / len(only):.1%})")
 
-    print("\n== speed, same run: find_instruction_spans vs ftfy.fix_text (best of 3) ==")
+    print("\n== speed, same run: find_instruction_spans_batch (batches of 50) vs ftfy.fix_text (best of 3) ==")
     import ftfy
 
-    texts = [d.text for d in wikipedia_summaries(args.speed_documents, seed=99)]
-    seconds = {}
-    for name, fn in (("ftfy.fix_text", ftfy.fix_text), ("find_instruction_spans", find_instruction_spans)):
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            for text in texts:
-                fn(text)
-            best = min(best, time.perf_counter() - start)
-        seconds[name] = best
-        print(f"  {name:<24} {len(texts) / best:9.0f} docs/s")
-    print(f"  find_instruction_spans speed / ftfy speed: {seconds['ftfy.fix_text'] / seconds['find_instruction_spans']:.2f}x")
+    clean = [d.text for d in wikipedia_summaries(args.speed_documents, seed=99)]
+    rng = random.Random(0)
+    half = [inject(t, rng).text if i % 2 else t for i, t in enumerate(clean)]
+    for label, texts in (("half with an injected passage", half), ("clean", clean)):
+        def detect(texts=texts):
+            for i in range(0, len(texts), 50):
+                find_instruction_spans_batch(texts[i : i + 50], threshold=args.threshold, **LEARNED)
 
+        seconds = {}
+        for name, fn in (("ftfy.fix_text", lambda texts=texts: [ftfy.fix_text(t) for t in texts]),
+                         ("find_instruction_spans_batch", detect)):
+            best = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                fn()
+                best = min(best, time.perf_counter() - start)
+            seconds[name] = best
+        characters = sum(map(len, texts))
+        print(f"  {label}: ftfy {characters / seconds['ftfy.fix_text'] / 1e6:.2f} M chars/s, detection "
+              f"{characters / seconds['find_instruction_spans_batch'] / 1e6:.2f} M chars/s, ratio "
+              f"{seconds['ftfy.fix_text'] / seconds['find_instruction_spans_batch']:.2f}x")
 
 if __name__ == "__main__":
     main()

@@ -31,29 +31,31 @@ import pkgutil
 import re
 import random
 import sys
+import time
 import zlib
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
 
 import numpy as np  # noqa: E402
-from scipy.sparse import csr_matrix  # noqa: E402
+from scipy.sparse import csr_matrix, vstack  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from distilabel_qabias.text.instructions import split_units  # noqa: E402
-from distilabel_qabias.text.instructions.learned import unit_features  # noqa: E402
+from distilabel_qabias.text.instructions.learned import (  # noqa: E402
+    N_FEATURES, LearnedDetector, features, quantised, to_payload)
 from evaluation.corpora import wikipedia_summaries  # noqa: E402
 from evaluation.inject_instructions import HELDOUT, HELDOUT2, HELDOUT3, TUNED, render_passage, templates  # noqa: E402
-from evaluation.instruction_sources import TRAIN_SOURCES, attacks, django_doc_paragraphs, tool_docstrings  # noqa: E402
+from evaluation.instruction_sources import (  # noqa: E402
+    TRAIN_SOURCES, attacks, dialogue_answers, django_doc_paragraphs, licence_paragraphs, tool_docstrings)
 
 SEED = 13
 MAX_UNITS_PER_TEXT = 40
-MIN_FEATURE_COUNT = 2
-# units of clean text (held-out summaries / held-out stdlib, Django docs, docstrings) allowed through each threshold
+# units of clean text never trained on (held-out summaries / held-out stdlib, Django docs, docstrings) allowed
+# through each threshold
 EXTEND_FALSE_POSITIVE_RATES = (0.01, 0.02)
-START_FALSE_POSITIVE_RATES = (0.0001, 0.0001)
+START_FALSE_POSITIVE_RATES = (0.0002, 0.0005)
 
 
 def units_of(text: str) -> list[str]:
@@ -96,52 +98,70 @@ def stdlib_texts() -> list[str]:
     return list(dict.fromkeys(texts))
 
 
+def design_matrix(texts: list[str], chunk: int = 20_000) -> csr_matrix:
+    """The features ``learned.py`` scores, as a sparse matrix (duplicate n-grams summed)."""
+    blocks = []
+    for offset in range(0, len(texts), chunk):
+        pieces = texts[offset : offset + chunk]
+        ids, owners, scale, shape_lists = features(pieces)
+        rows = [owners]
+        cols = [ids]
+        vals = [scale[owners].astype(np.float32)]
+        for k, shapes in enumerate(shape_lists):
+            rows.append(np.full(len(shapes), k))
+            cols.append(np.array(shapes, dtype=np.int64))
+            vals.append(np.ones(len(shapes), dtype=np.float32))
+        block = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                           shape=(len(pieces), N_FEATURES), dtype=np.float32)
+        block.sum_duplicates()
+        blocks.append(block)
+    return vstack(blocks, format="csr")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "distilabel_qabias" / "data" / "instruction_detector.json.gz"))
-    parser.add_argument("--C", type=float, default=0.5)
+    parser.add_argument("--C", type=float, default=1.0)
+    parser.add_argument("--positive-weight", type=float, default=None,
+                        help="weight of a positive unit (default: negatives / positives, balanced classes)")
     args = parser.parse_args()
+    started = time.perf_counter()
     rng = random.Random(SEED)
 
-    positives = positive_units(rng)
+    positives = list(dict.fromkeys(positive_units(rng)))
     wiki = wikipedia_summaries()
     wiki_train = [u for d in wiki if bucket(d.title) == 0 for u in units_of(d.text)]
     wiki_tune = [u for d in wiki if bucket(d.title) == 1 for u in units_of(d.text)]
     std = stdlib_texts()
     std_train = [u for t in std if bucket(t[:200]) != 3 for u in units_of(t)]
     std_tune = [u for t in std if bucket(t[:200]) == 3 for u in units_of(t)]
-    prose = list(django_doc_paragraphs()) + list(tool_docstrings())
+    prose = list(django_doc_paragraphs()) + list(tool_docstrings()) + list(dialogue_answers()) + list(licence_paragraphs())
     prose_train = [u for t in prose if bucket(t[:200]) != 3 for u in units_of(t)]
     std_tune += [u for t in prose if bucket(t[:200]) == 3 for u in units_of(t)]
-    negatives = wiki_train + std_train + prose_train
-    print(f"units: {len(positives)} positive, {len(wiki_train)} Wikipedia + {len(std_train)} stdlib + {len(prose_train)} Django-docs/garak+PyRIT-docstring negative; "
-          f"tuning: {len(wiki_tune)} Wikipedia, {len(std_tune)} stdlib")
+    negatives = list(dict.fromkeys(wiki_train + std_train + prose_train))
+    positive_set = set(positives)
+    negatives = [u for u in negatives if u not in positive_set]
+    print(f"units: {len(positives)} positive, {len(negatives)} negative ({len(wiki_train)} Wikipedia, "
+          f"{len(std_train)} stdlib, {len(prose_train)} Django docs, docstrings, dialogue, licences); "
+          f"tuning: {len(wiki_tune)} Wikipedia, {len(std_tune)} docs")
 
     texts = positives + negatives
     labels = np.array([1] * len(positives) + [0] * len(negatives))
-    features = [unit_features(t) for t in texts]
-    counts = Counter(f for fs in features for f in fs)
-    vocabulary = {f: i for i, f in enumerate(sorted(f for f, c in counts.items() if c >= MIN_FEATURE_COUNT))}
-    rows, cols = [], []
-    for r, fs in enumerate(features):
-        for f in fs:
-            if f in vocabulary:
-                rows.append(r)
-                cols.append(vocabulary[f])
-    matrix = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(texts), len(vocabulary)))
-    weight = len(negatives) / len(positives)
-    model = LogisticRegression(C=args.C, max_iter=2000, class_weight={0: 1.0, 1: weight}, fit_intercept=False,
+    matrix = design_matrix(texts)
+    print(f"design matrix: {matrix.shape[0]} x {matrix.shape[1]}, {matrix.nnz} non-zeros "
+          f"({time.perf_counter() - started:.0f} s)")
+    weight = len(negatives) / len(positives) if args.positive_weight is None else args.positive_weight
+    model = LogisticRegression(C=args.C, max_iter=2000, class_weight={0: 1.0, 1: weight}, fit_intercept=True,
                                solver="liblinear", random_state=SEED)
     model.fit(matrix, labels)
-    coefficients = model.coef_[0]
-    weights = {f: round(float(coefficients[i]), 4) for f, i in vocabulary.items() if abs(coefficients[i]) >= 1e-3}
+    print(f"fitted ({time.perf_counter() - started:.0f} s)")
+    weights = quantised(model.coef_[0])
+    intercept = float(model.intercept_[0])
 
-    sys.path.insert(0, str(ROOT))
-    from distilabel_qabias.text.instructions.learned import LearnedDetector
-
-    detector = LearnedDetector(weights, 0.5, 0.5)
-    wiki_scores = np.array([detector.probability(u) for u in wiki_tune])
-    std_scores = np.array([detector.probability(u) for u in std_tune])
+    detector = LearnedDetector(weights, intercept, 0.5, 0.5)
+    wiki_scores = detector.probabilities(wiki_tune)
+    std_scores = detector.probabilities(std_tune)
+    positive_scores = detector.probabilities(positives)
 
     def threshold_for(wiki_rate: float, prose_rate: float) -> float:
         return float(max(np.quantile(wiki_scores, 1 - wiki_rate), np.quantile(std_scores, 1 - prose_rate), 0.5))
@@ -149,17 +169,14 @@ def main() -> None:
     extend_threshold = threshold_for(*EXTEND_FALSE_POSITIVE_RATES)
     start_threshold = max(extend_threshold, threshold_for(*START_FALSE_POSITIVE_RATES))
     for name, threshold in (("extend", extend_threshold), ("start", start_threshold)):
-        recall = float(np.mean([detector.probability(u) >= threshold for u in positives]))
         print(f"{name} threshold {threshold:.4f}: tuning false positives Wikipedia {np.mean(wiki_scores >= threshold):.4%}, "
-              f"docs {np.mean(std_scores >= threshold):.4%}; training-unit recall {recall:.1%}")
-    print(f"features kept: {len(weights)}")
+              f"docs {np.mean(std_scores >= threshold):.4%}; training-unit recall {np.mean(positive_scores >= threshold):.1%}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"extend_threshold": round(extend_threshold, 4), "start_threshold": round(start_threshold, 4),
-               "seed": SEED, "C": args.C, "weights": weights}
+    payload = to_payload(weights, intercept, extend_threshold, start_threshold, seed=SEED, C=args.C)
     with open(out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as handle:  # byte-stable
         handle.write(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8"))
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

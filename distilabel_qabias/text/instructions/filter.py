@@ -12,7 +12,7 @@ from distilabel_qabias.text.instructions.model import (
     InstructionFilterResult,
     InstructionSpan,
 )
-from distilabel_qabias.text.instructions.spans import find_instruction_spans
+from distilabel_qabias.text.instructions.spans import find_instruction_spans_batch
 
 def apply_spans(text: str, spans: Sequence[InstructionSpan], mode: str = "remove", placeholder: str = DEFAULT_PLACEHOLDER) -> str:
     """Remove (``"remove"``), mask (``"mask"``) or keep (``"tag"``) the spans of ``text``.
@@ -76,18 +76,39 @@ def filter_instructions(
     max_instruction_fraction: float = 0.5,
     classifier: Classifier | None = None,
     learned: Classifier | None | bool = True,
-    learned_starts: bool = False,
+    learned_starts: bool = True,
 ) -> InstructionFilterResult:
     """Find instruction-like spans and remove/mask them; ``keep`` is false when at least
     ``max_instruction_fraction`` of the document's non-space characters are instruction-like.
     ``classifier``, ``learned`` and ``learned_starts`` as in :func:`find_instruction_spans`."""
-    spans = find_instruction_spans(text, threshold=threshold, classifier=classifier, learned=learned,
-                                   learned_starts=learned_starts)
-    fraction = instruction_fraction(text, spans)
-    return InstructionFilterResult(
-        text=apply_spans(text, spans, mode, placeholder),
-        spans=spans,
-        instruction_fraction=round(fraction, 4),
-        keep=not (spans and fraction >= max_instruction_fraction),
-    )
+    return filter_instructions_batch([text], mode=mode, placeholder=placeholder, threshold=threshold,
+                                     max_instruction_fraction=max_instruction_fraction, classifier=classifier,
+                                     learned=learned, learned_starts=learned_starts)[0]
 
+
+def filter_instructions_batch(
+    texts: Sequence[str],
+    *,
+    mode: str = "remove",
+    placeholder: str = DEFAULT_PLACEHOLDER,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_instruction_fraction: float = 0.5,
+    classifier: Classifier | None = None,
+    learned: Classifier | None | bool = True,
+    learned_starts: bool = True,
+) -> list[InstructionFilterResult]:
+    """:func:`filter_instructions` for many texts at once (the learned detector scores them in one call)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    all_spans = find_instruction_spans_batch(texts, threshold=threshold, classifier=classifier, learned=learned,
+                                             learned_starts=learned_starts)
+    results = []
+    for text, spans in zip(texts, all_spans):
+        fraction = instruction_fraction(text, spans)
+        results.append(InstructionFilterResult(
+            text=apply_spans(text, spans, mode, placeholder),
+            spans=spans,
+            instruction_fraction=round(fraction, 4),
+            keep=not (spans and fraction >= max_instruction_fraction),
+        ))
+    return results

@@ -1,64 +1,123 @@
-"""The learned detector: a logistic regression over word and shape features of one unit of text.
+"""The learned detector: a logistic regression over hashed character n-grams and a few shape marks of a unit.
 
-Features are strings (lower-cased words, word pairs, the first words of the unit, and a few shape marks:
-shouting, runs of "!", a closing colon, chat-turn prefixes); the model is a table feature -> weight, so
-scoring a unit is one regex pass and a few dictionary look-ups (pure Python, no numpy at run time). The
-table ships as ``distilabel_qabias/data/instruction_detector.json.gz`` and is produced by
+Character 3-, 4- and 5-grams of the lower-cased unit (digits and symbols read as the letters they stand for in
+leetspeak: "1gn0r3" reads "ignore") are hashed into ``BUCKETS`` weights, so wording, spelling variants and
+upper-case forms never seen in training still share n-grams with what was. Shape marks: shouting, a closing
+colon, a chat-turn prefix ("User:", "System:"), and the unit's length. Scoring is vectorised with numpy over all
+the units it is given at once (one call per document, or per batch of documents). The weights ship as
+``distilabel_qabias/data/instruction_detector.json.gz`` and are produced by
 ``training/train_instruction_detector.py`` (seeded; its data card is in the README).
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
-import math
 import re
 from functools import lru_cache
 from importlib.resources import files
-from itertools import repeat
-from typing import Iterable
+from typing import Sequence
+
+import numpy as np
 
 MODEL_RESOURCE = "instruction_detector.json.gz"
+ORDERS = (3, 4, 5)
+BUCKET_BITS = 18
+BUCKETS = 1 << BUCKET_BITS
+SHAPES = ("shout", "colon_end", "turn", "len:1-3", "len:4-8", "len:9-20", "len:21-40", "len:41+")
+_SHAPE_INDEX = {name: BUCKETS + i for i, name in enumerate(SHAPES)}  # ASCII letters count for "shout"
+N_FEATURES = BUCKETS + len(SHAPES)
 
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[<>\[\]{}|#*:!?\"“”/\\=_-]")
-_LETTERS = re.compile(r"[A-Za-z]")
-_UPPER = re.compile(r"[A-Z]")
 _TURN = re.compile(r"^\W{0,4}(system|user|assistant|human|ai|bot|model|gpt|chatgpt|dan|developer)\s*:", re.I)
+_SEPARATOR = "\x00"
+# a polynomial rolling hash of each n-gram, salted per order, then mixed and cut to BUCKET_BITS
+_ORDER_SALT = {n: np.uint64(0x27D4EB2F165667C5 * n % (1 << 64)) for n in ORDERS}
+_MIX = np.uint64(0x94D049BB133111EB)
+_PRIME = np.uint64(0x100000001B3)
+_LENGTH_EDGES = np.array([3, 8, 20, 40])  # words: 1-3, 4-8, 9-20, 21-40, 41+
+_SHIFT = np.uint64(64 - BUCKET_BITS)
 
 
-def unit_features(piece: str) -> list[str]:
-    """The features of one unit (deduplicated, order kept)."""
-    lowered = piece.lower()
-    words = _WORD.findall(lowered)
-    feats = ["bias"]
-    feats += ["w:" + w for w in words]
-    feats += ["b:" + a + "_" + b for a, b in zip(words, words[1:])]
-    alpha = [w for w in words if w[0].isalpha()]
-    if alpha:
-        feats.append("^" + alpha[0])
-        if len(alpha) > 1:
-            feats.append("^^" + alpha[0] + "_" + alpha[1])
-    letters = len(_LETTERS.findall(piece))
-    if letters >= 6 and len(_UPPER.findall(piece)) >= 0.7 * letters:
-        feats.append("shape:shout")
-    if "!!" in piece:
-        feats.append("shape:bangs")
-    if piece.rstrip().endswith(":"):
-        feats.append("shape:colon_end")
-    if _TURN.match(piece):
-        feats.append("shape:turn")
-    n = len(words)
-    feats.append("len:" + ("1-3" if n <= 3 else "4-8" if n <= 8 else "9-20" if n <= 20 else "21-40" if n <= 40 else "41+"))
-    return list(dict.fromkeys(feats))
+def _normalising_table() -> np.ndarray:
+    table = np.arange(256, dtype=np.uint32)
+    for upper in range(ord("A"), ord("Z") + 1):
+        table[upper] = upper + 32
+    for source, target in zip("0134578@$|!", "oieastbasii"):
+        table[ord(source)] = ord(target)
+    for space in "\t\n\r\f\v\xa0":
+        table[ord(space)] = ord(" ")
+    return table
+
+
+_TABLE = _normalising_table()
+
+
+def _codes(pieces: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Normalised code points of the pieces joined (each padded with a space), the raw code points, and the
+    index of the piece each position belongs to (-1 for separators)."""
+    joined = _SEPARATOR.join(" " + p + " " for p in pieces)
+    raw = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = np.where(raw < 256, _TABLE[np.minimum(raw, 255)], raw)
+    lengths = np.fromiter((len(p) + 2 for p in pieces), dtype=np.int64, count=len(pieces))
+    owner = np.repeat(np.arange(len(pieces), dtype=np.int64), lengths + 1)[: len(raw)]
+    owner[raw == 0] = -1
+    return codes, raw, owner
+
+
+def features(pieces: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[int]]]:
+    """The features of each piece: the hashed bucket of every character n-gram and the piece it belongs to, each
+    piece's n-gram scale (1/sqrt of its number of 3-grams: long units are not favoured just for having more
+    n-grams), and each piece's shape features as indices after the n-gram buckets."""
+    codes, raw, owner = _codes(pieces)
+    wide = codes.astype(np.uint64)
+    ids, owners = [], []
+    rolling = wide.copy()  # polynomial hash of the n-gram starting at each position, grown one character per order
+    for n in range(2, max(ORDERS) + 1):
+        if len(wide) < n:
+            break
+        rolling = rolling[:-1] * _PRIME + wide[n - 1 :]
+        if n not in ORDERS:
+            continue
+        valid = (owner[: len(rolling)] >= 0) & (owner[: len(rolling)] == owner[n - 1 :])
+        ids.append((((rolling[valid] + _ORDER_SALT[n]) * _MIX) >> _SHIFT).astype(np.int64))
+        owners.append(owner[: len(rolling)][valid])
+    trigrams = np.fromiter((len(p) for p in pieces), dtype=np.float64, count=len(pieces))  # of the padded piece
+    scale = 1.0 / np.sqrt(np.maximum(trigrams, 1.0))
+    inside = owner >= 0
+    counted = owner[inside]
+    upper = np.bincount(counted, weights=((raw >= 65) & (raw <= 90))[inside], minlength=len(pieces))
+    lower = np.bincount(counted, weights=((raw >= 97) & (raw <= 122))[inside], minlength=len(pieces))
+    word_start = np.zeros(len(codes), dtype=bool)
+    word_start[1:] = (codes[1:] != 32) & (codes[:-1] == 32) & (owner[1:] >= 0)  # pieces are padded with a space
+    words = np.bincount(owner[word_start], minlength=len(pieces))
+    length_feature = np.searchsorted(_LENGTH_EDGES, words, side="left") + _SHAPE_INDEX["len:1-3"]
+    shout = (upper + lower >= 6) & (upper >= 0.7 * (upper + lower))
+    shapes = []
+    for k, piece in enumerate(pieces):
+        feats = [int(length_feature[k])]
+        if shout[k]:
+            feats.append(_SHAPE_INDEX["shout"])
+        if piece.rstrip().endswith(":"):
+            feats.append(_SHAPE_INDEX["colon_end"])
+        if _TURN.match(piece):
+            feats.append(_SHAPE_INDEX["turn"])
+        shapes.append(feats)
+    if not ids:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), scale, shapes
+    return np.concatenate(ids), np.concatenate(owners), scale, shapes
 
 
 class LearnedDetector:
-    """Scores units with a feature -> weight table. A unit with probability ``extend_threshold`` or more is
+    """Scores units with hashed n-gram weights. A unit with probability ``extend_threshold`` or more is
     instruction-like enough to join a passage; one with ``start_threshold`` or more may start a passage
-    (both chosen in training for low false-positive rates on clean text)."""
+    (both chosen in training for low false-positive rates on clean text never trained on)."""
 
-    def __init__(self, weights: dict[str, float], extend_threshold: float, start_threshold: float):
-        self.weights = weights
+    def __init__(self, weights: np.ndarray, intercept: float, extend_threshold: float, start_threshold: float):
+        if len(weights) != N_FEATURES:
+            raise ValueError(f"expected {N_FEATURES} weights, got {len(weights)}")
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.intercept = float(intercept)
         self.extend_threshold = extend_threshold
         self.start_threshold = start_threshold
 
@@ -66,30 +125,55 @@ class LearnedDetector:
     def from_file(cls, path) -> "LearnedDetector":
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
-        return cls(data["weights"], data["extend_threshold"], data["start_threshold"])
+        if data.get("orders") != list(ORDERS) or data.get("bucket_bits") != BUCKET_BITS:
+            raise ValueError(f"{path}: weights for another feature layout")
+        weights = np.frombuffer(base64.b64decode(data["weights"]), dtype="<f2").astype(np.float32)
+        return cls(weights, data["intercept"], data["extend_threshold"], data["start_threshold"])
+
+    def probabilities(self, pieces: Sequence[str]) -> np.ndarray:
+        """The probability that each piece is instruction-like, all pieces at once."""
+        if not pieces:
+            return np.zeros(0)
+        ids, owners, scale, shapes = features(pieces)
+        z = np.bincount(owners, weights=self.weights[ids], minlength=len(pieces)) * scale + self.intercept
+        shape_owner = np.repeat(np.arange(len(pieces)), [len(f) for f in shapes])
+        shape_ids = np.fromiter((i for f in shapes for i in f), dtype=np.int64, count=len(shape_owner))
+        z += np.bincount(shape_owner, weights=self.weights[shape_ids], minlength=len(pieces))
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
 
     def probability(self, piece: str) -> float:
-        features = unit_features(piece)
-        z = sum(map(self.weights.get, features, repeat(0.0, len(features))))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return float(self.probabilities([piece])[0])
 
-    def __call__(self, pieces: Iterable[str]) -> list[float]:
-        """Scores on the rules' scale: a probability of 0.5 or less maps to 0, ``extend_threshold`` to 0.25
-        (the default extension threshold), ``start_threshold`` to 0.5 (the default threshold), 1 to 1."""
-        knots = ((0.5, 0.0), (self.extend_threshold, 0.25), (self.start_threshold, 0.5), (1.0, 1.0))
-        out = []
-        for piece in pieces:
-            p = self.probability(piece)
-            score = 0.0
-            for (p0, s0), (p1, s1) in zip(knots, knots[1:]):
-                if p0 <= p <= p1 and p1 > p0:
-                    score = s0 + (s1 - s0) * (p - p0) / (p1 - p0)
-                    break
-            out.append(score)
-        return out
+    def __call__(self, pieces: Sequence[str]) -> list[float]:
+        """Scores on the rules' scale (:meth:`rule_scale`)."""
+        return self.rule_scale(self.probabilities(list(pieces)))
+
+    def rule_scale(self, probabilities: np.ndarray) -> list[float]:
+        """A probability of 0.5 or less maps to 0, ``extend_threshold`` to 0.25 (the default extension
+        threshold), ``start_threshold`` to 0.5 (the default threshold), 1 to 1; linear in between."""
+        knots_p = [0.5, self.extend_threshold, self.start_threshold, 1.0]
+        knots_s = [0.0, 0.25, 0.5, 1.0]
+        if self.start_threshold <= self.extend_threshold:  # degenerate thresholds: keep the map monotone
+            knots_p, knots_s = [0.5, self.extend_threshold, 1.0], [0.0, 0.5, 1.0]
+        return [float(s) for s in np.interp(probabilities, knots_p, knots_s, left=0.0)]
+
+
+def to_payload(weights: np.ndarray, intercept: float, extend_threshold: float, start_threshold: float, **extra) -> dict:
+    """The JSON payload of a weights file (weights as little-endian float16, base64)."""
+    quantised = np.asarray(weights, dtype="<f2")
+    return {"orders": list(ORDERS), "bucket_bits": BUCKET_BITS, "shapes": list(SHAPES),
+            "intercept": round(float(intercept), 6), "extend_threshold": round(extend_threshold, 6),
+            "start_threshold": round(start_threshold, 6), "weights": base64.b64encode(quantised.tobytes()).decode(),
+            **extra}
+
+
+def quantised(weights: np.ndarray) -> np.ndarray:
+    """The weights as the file stores them (float16), back in float32."""
+    return np.asarray(weights, dtype="<f2").astype(np.float32)
 
 
 @lru_cache(maxsize=1)
 def default_detector() -> LearnedDetector:
     """The detector shipped with the package."""
     return LearnedDetector.from_file(files("distilabel_qabias") / "data" / MODEL_RESOURCE)
+

@@ -53,7 +53,7 @@ class ScoredUnit:
     score: float
     kind: str | None
     passage_start: int  # where the instruction-like text starts (after a host sentence's prefix, if any)
-    detector: str = "rules"  # which detector gave the score: "rules", "learned" or "classifier"
+    detector: str = "rules"  # which detector gave the score: "rules", "learned", "rules+learned" or "classifier"
 
 
 @dataclass(frozen=True)

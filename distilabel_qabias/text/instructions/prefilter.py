@@ -71,7 +71,7 @@ _ANCHOR_WORDS = {
 _MARKUP_GROUP = "markup"  # chat tokens, <system> tags, ### headers: the unit contains "<", "[" or "#"
 _ANCHOR_OF = {
     "ignore_previous": "override_verb", "ignore_instructions_above": "override_verb",
-    "forget_everything": "override_verb", "ignore_document": "override_verb",
+    "forget_everything": "override_verb", "ignore_document": "override_verb", "override_then_output": "override_verb",
     "new_instructions_header": "instruction_noun", "your_new_task": "your", "instructions_void": "instruction_noun",
     "override_word": "override_word", "chat_token": _MARKUP_GROUP, "inst_token": _MARKUP_GROUP,
     "xml_role_tag": _MARKUP_GROUP, "markdown_role_header": _MARKUP_GROUP, "as_an_ai": "ai_noun",

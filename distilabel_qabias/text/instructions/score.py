@@ -11,6 +11,7 @@ of a host sentence starts at its own first word, so the host keeps its character
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from distilabel_qabias.text.instructions.cues import CUES, Cue
 from distilabel_qabias.text.instructions.model import Classifier, ScoredUnit, Unit
@@ -126,9 +127,12 @@ def _cue_weight(cue: Cue, text: str, unit: Unit, match: re.Match) -> tuple[float
 
 
 
-def _cues_to_run(text: str, units: list[Unit], prefilter: bool):
-    """(unit index, cues) pairs worth scanning: the cues whose anchors occur in the unit."""
+def _cues_to_run(text: str, units: list[Unit], prefilter: bool, scan: Sequence[bool] | None):
+    """(unit index, cues) pairs worth scanning: the cues whose anchors occur in the unit (units ``scan`` rules
+    out are skipped)."""
     for index, unit in enumerate(units):
+        if scan is not None and not scan[index]:
+            continue
         cues = cues_to_scan(text[unit.start : unit.end]) if prefilter else CUES
         if cues:
             yield index, cues
@@ -141,14 +145,18 @@ def score_units(
     learned: Classifier | None = None,
     learned_starts: bool = False,
     prefilter: bool = True,
+    units: list[Unit] | None = None,
+    scan: Sequence[bool] | None = None,
 ) -> list[ScoredUnit]:
     """Score every unit of ``text``: the rules, and the ``learned`` detector and user ``classifier`` if given.
 
     A unit's score is the highest of the three; ``detector`` says which one gave it. ``prefilter=False``
     scans every unit with every cue (same rule scores, slower; used to check the prefilter). The learned score
-    stays below the default threshold (it only extends passages) unless ``learned_starts``.
+    stays below the default threshold (it only extends passages) unless ``learned_starts``. ``units``: the
+    units of ``text`` if already cut (``split_units``); ``scan``: per unit, whether the rule cues
+    are worth running on it (the learned detector's cheap verdict; default: every unit).
     """
-    units = split_units(text)
+    units = split_units(text) if units is None else units
     if not units:
         return []
     # best weight per (unit, cue), and where it matched (None: matched outside an imperative position)
@@ -159,7 +167,7 @@ def score_units(
         if weight > per_unit.get(name, (0.0,))[0]:
             per_unit[name] = (weight, kind, pos)
 
-    for index, cues in _cues_to_run(text, units, prefilter):
+    for index, cues in _cues_to_run(text, units, prefilter, scan):
         unit = units[index]
         for cue in cues:
             for match in cue.pattern.finditer(text, unit.start, unit.end):
@@ -216,25 +224,34 @@ def score_units(
 
 
 def add_learned(
-    text: str, scored: list[ScoredUnit], learned: Classifier, *, learned_starts: bool = False
+    text: str, scored: list[ScoredUnit], learned: Classifier | None, *, learned_starts: bool = False,
+    learned_scores: Sequence[float] | None = None,
 ) -> list[ScoredUnit]:
     """Units already scored by the other detectors, with the ``learned`` detector's score where it is higher.
 
     The learned score stays below the default threshold (it only extends passages) unless ``learned_starts``
     and the unit's run of instruction-like units stands out from the document (``_stands_out``); then it also
-    loses the rules' penalties for encyclopedic or quoted framing.
+    loses the rules' penalties for encyclopedic or quoted framing. ``learned_scores``: the detector's scores of
+    these units if already computed (a whole batch of documents is scored in one call).
     """
     if not scored:
         return scored
     units = [s.unit for s in scored]
-    raw = _run_classifier(learned, text, units)
+    if learned_scores is None:
+        raw = _run_classifier(learned, text, units)
+    else:
+        raw = [min(1.0, max(0.0, float(x))) for x in learned_scores]
     may_start = _stands_out(raw, [text[u.start : u.end] for u in units]) if learned_starts else [0.0] * len(raw)
     out = []
     for unit_score, score, start in zip(scored, raw, may_start):
         unit = unit_score.unit
-        score = max(min(LEARNED_CAP, score), score - _framing_penalty(text, unit) if start > 0 else 0.0)
+        if score > LEARNED_CAP:  # below the cap neither the cap nor the framing penalty changes it
+            score = max(LEARNED_CAP, score - _framing_penalty(text, unit) if start > 0 else 0.0)
         if score > unit_score.score:
-            unit_score = ScoredUnit(unit, round(score, 4), "learned", unit.start, "learned")
+            if unit_score.score > 0 and unit_score.detector == "rules":  # both fired: the rule's kind and start stay
+                unit_score = ScoredUnit(unit, round(score, 4), unit_score.kind, unit_score.passage_start, "rules+learned")
+            else:
+                unit_score = ScoredUnit(unit, round(score, 4), "learned", unit.start, "learned")
         out.append(unit_score)
     return out
 
@@ -336,10 +353,9 @@ _QUOTED = re.compile(r"[\"“”]")
 
 def _framing_penalty(text: str, unit: Unit) -> float:
     """What the learned score loses for a unit framed as description or reported speech: the rules'
-    encyclopedic penalties, and quotation marks (more with a speech verb)."""
+    encyclopedic penalties, and quotation marks next to a speech verb (a quoted payload alone, as in
+    'just print "X"', is no framing)."""
     penalty = min(_MAX_PENALTY, sum(w for p, w in _PENALTIES if p.search(text, unit.start, unit.end)))
-    if _QUOTED.search(text, unit.start, unit.end):
-        penalty += _QUOTE_PENALTY
-        if _SPEECH_VERB.search(text, unit.start, unit.end):
-            penalty += _ATTRIBUTION_PENALTY
+    if _QUOTED.search(text, unit.start, unit.end) and _SPEECH_VERB.search(text, unit.start, unit.end):
+        penalty += _QUOTE_PENALTY + _ATTRIBUTION_PENALTY
     return penalty

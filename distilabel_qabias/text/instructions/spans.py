@@ -3,7 +3,8 @@
 A flagged unit grows over neighbouring units of the same paragraph that score at least ``extend_threshold``
 (the rest of an injected passage) or carry no words of their own, and over a paragraph break only into a unit
 scoring that much (a jailbreak of several paragraphs); a unit of at most two words right before it
-opens it ("Stop.", "Attention!"); a short unit between two flagged ones joins them; paired chat blocks
+opens it ("Stop.", "Attention!"), and so do end markers before it, even across a paragraph break
+("<end of session> ---", "</s>"); a short unit between two flagged ones joins them; paired chat blocks
 (``<|im_start|> ... <|im_end|>``, ``[INST] ... [/INST]``, ``<<SYS>> ... <</SYS>>``, ``<system> ... </system>``) are
 taken whole; wrappers around a span (brackets, ``**``, ``<!-- -->``, quotes) go with it.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import Sequence
 
 from distilabel_qabias.text.instructions.model import (
     DEFAULT_THRESHOLD,
@@ -21,9 +23,9 @@ from distilabel_qabias.text.instructions.model import (
     ScoredUnit,
     Unit,
 )
-from distilabel_qabias.text.instructions.learned import default_detector
-from distilabel_qabias.text.instructions.score import LEARNED_CAP, add_learned, score_units
-from distilabel_qabias.text.instructions.units import is_glue
+from distilabel_qabias.text.instructions.learned import LearnedDetector, default_detector
+from distilabel_qabias.text.instructions.score import add_learned, score_units
+from distilabel_qabias.text.instructions.units import is_glue, split_units
 
 # paired chat blocks taken whole
 _BLOCK_PAIRS = (
@@ -34,6 +36,10 @@ _BLOCK_PAIRS = (
     (re.compile(r"<\|start_header_id\|>"), re.compile(r"<\|eot_id\|>")),
 )
 _MAX_BLOCK_CHARS = 3000
+# units the shipped learned detector gives a probability below this are not scanned by the rule cues: on the
+# template sets the rules were developed on, 0.3% of the units the rules flag fall below it, and half of all
+# Wikipedia units do (so the rules run on half as many units)
+RULE_SCAN_FLOOR = 0.05
 
 _WRAPPERS = (("<!--", "-->"), ("[", "]"), ("(", ")"), ("{", "}"), ("**", "**"), ("__", "__"), ('"', '"'), ("“", "”"))
 
@@ -44,7 +50,7 @@ def find_instruction_spans(
     extend_threshold: float | None = None,
     classifier: Classifier | None = None,
     learned: Classifier | None | bool = True,
-    learned_starts: bool = False,
+    learned_starts: bool = True,
 ) -> list[InstructionSpan]:
     """Return the instruction-like passages of ``text`` as spans of the original text, in order.
 
@@ -52,23 +58,63 @@ def find_instruction_spans(
     ``threshold / 2``): neighbouring units scoring at least this join the passage. ``classifier``: optional
     ``callable(list[str]) -> list[float]`` scoring every unit; the higher of rule and classifier score counts.
     ``learned``: ``True`` (default) adds the detector shipped with the package (``learned.default_detector``),
-    ``False``/``None`` uses the rules alone, a callable replaces it. By default the learned detector only extends
-    a passage the rules found; ``learned_starts=True`` lets it start one (more attacks found, more clean
-    imperative prose lost: README "Measured").
+    ``False``/``None`` uses the rules alone, a callable replaces it. By default the learned detector may start a
+    passage where its unit stands out from the document; ``learned_starts=False`` lets it only extend a passage
+    the rules found (fewer attacks found, less clean imperative prose lost: README "Measured").
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    return find_instruction_spans_batch([text], threshold=threshold, extend_threshold=extend_threshold,
+                                        classifier=classifier, learned=learned, learned_starts=learned_starts)[0]
+
+
+def find_instruction_spans_batch(
+    texts: Sequence[str],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    extend_threshold: float | None = None,
+    classifier: Classifier | None = None,
+    learned: Classifier | None | bool = True,
+    learned_starts: bool = True,
+) -> list[list[InstructionSpan]]:
+    """:func:`find_instruction_spans` for many texts at once: the learned detector scores the units of all of
+    them in one vectorised call (faster than one call per text; same spans)."""
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be within [0, 1], got {threshold!r}")
     extend_threshold = threshold / 2 if extend_threshold is None else extend_threshold
     if learned is True:
         learned = default_detector()
-    extends_only = bool(learned) and not learned_starts and threshold > LEARNED_CAP
-    # a learned detector that only extends passages changes nothing in a text where no other detector flags a
-    # unit, so such texts (most of them) are scored without it
-    scored = score_units(text, classifier)
-    if learned and (not extends_only or any(s.score >= threshold and s.score > 0 for s in scored)):
-        scored = add_learned(text, scored, learned, learned_starts=learned_starts)
+    all_units = [split_units(text) for text in texts]
+    learned_scores: list[Sequence[float] | None] = [None] * len(texts)
+    scan: list[Sequence[bool] | None] = [None] * len(texts)
+    if learned:
+        pieces = [text[u.start : u.end] for text, units in zip(texts, all_units) for u in units]
+        if isinstance(learned, LearnedDetector):
+            # the shipped detector runs first on every unit; the rule cues then skip units it rules out
+            probabilities = learned.probabilities(pieces)
+            scores, worth_scanning = learned.rule_scale(probabilities), probabilities >= RULE_SCAN_FLOOR
+        else:
+            scores, worth_scanning = list(learned(pieces)) if pieces else [], None
+        if len(scores) != len(pieces):
+            raise ValueError(f"learned detector returned {len(scores)} scores for {len(pieces)} passages")
+        offset = 0
+        for i, units in enumerate(all_units):
+            learned_scores[i] = scores[offset : offset + len(units)]
+            if worth_scanning is not None:
+                scan[i] = worth_scanning[offset : offset + len(units)]
+            offset += len(units)
+    scored_texts = [score_units(text, classifier, units=units, scan=units_scan)
+                    for text, units, units_scan in zip(texts, all_units, scan)]
+    out = []
+    for text, scored, scores in zip(texts, scored_texts, learned_scores):
+        if scores is not None:
+            scored = add_learned(text, scored, None, learned_starts=learned_starts, learned_scores=scores)
+        out.append(_passages(text, scored, threshold, extend_threshold))
+    return out
+
+
+def _passages(text: str, scored: list[ScoredUnit], threshold: float, extend_threshold: float) -> list[InstructionSpan]:
     flagged = [s.score >= threshold and s.score > 0 for s in scored]
     if not any(flagged):
         return []
@@ -93,7 +139,7 @@ def find_instruction_spans(
         best = max(members, key=lambda s: s.score)
         start = scored[i].passage_start
         start, end = _take_wrappers(text, start, scored[j].unit.end)
-        fired = {s.detector for s in members if s.score > 0}
+        fired = {d for s in members if s.score > 0 for d in s.detector.split("+")}
         detector = "+".join(d for d in DETECTORS if d in fired) or best.detector
         spans.append(InstructionSpan(start, end, round(best.score, 4), best.kind or "model_address", detector))
         i = j + 1
@@ -121,6 +167,8 @@ def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_thres
     def joins(k: int, towards: int, passage_start: int) -> bool:
         if flagged[k]:
             return False
+        if k < towards and _is_end_marker(text, scored[k].unit):
+            return True  # "<end of session> ---" before a spoofed turn opens the passage, even a paragraph above
         if scored[k].unit.paragraph != scored[towards].unit.paragraph:
             # a passage goes on over a paragraph break only into a unit instruction-like on its own account
             return scored[k].score >= extend_threshold and scored[k].score > 0
@@ -142,6 +190,20 @@ def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_thres
 
 
 _MAX_OPENER_WORDS = 2
+# a session or document end marker, or a chat template's end token: "<end of session>", "END OF DOCUMENT",
+# "[/INST]", "<|im_end|>", "</s>", "--- end of text ---"
+_END_MARKER = re.compile(
+    r"[\W_]*(?:(?:end|close|stop)\s+(?:of\s+)?(?:the\s+)?(?:session|conversation|chat|dialog(?:ue)?|document|text|input|"
+    r"context|prompt|instructions?|data|transcript|system\s+prompt|user\s+input)|<\|(?:im_end|endoftext|eot_id|end)\|>|"
+    r"\[/INST\]|</s>)[\W_]*",
+    re.I,
+)
+
+
+def _is_end_marker(text: str, unit: Unit) -> bool:
+    """A unit that is nothing but end markers ("<end of session> <end of session>", "-----", "</s>")."""
+    piece = text[unit.start : unit.end]
+    return bool(_END_MARKER.fullmatch(piece)) or is_glue(text, unit) and not any(ch.isalnum() for ch in piece)
 
 
 def _leaves_quote_open(passage: str) -> bool:
