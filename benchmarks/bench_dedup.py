@@ -1,12 +1,13 @@
 """Speed, memory and neighbour recall of convergence dedup, with same-run baselines on the same embeddings.
 
-    python benchmarks/bench_dedup.py                        # 100k rows: ours vs semhash vs distilabel chain, recall
-    python benchmarks/bench_dedup.py --rows 20000 --skip-distilabel
-    python benchmarks/bench_dedup.py --curve 10000 30000 100000 300000 1000000   # cost curve, exponent, peak memory
+    python benchmarks/bench_dedup.py --rows 100000 --curve 10000 30000 100000 300000 1000000   # everything, one run
+    python benchmarks/bench_dedup.py --rows 20000 --skip-distilabel                            # quick comparison
 
 Rows are questions about real Wikipedia articles in many surface forms (``scaled_questions``), 10% exact
 repeats. Every contender gets the same precomputed embeddings (default ``wordllama``, the fast static
-model), so the times are the dedup *beyond* embedding:
+model; computed once for the largest size, smaller sizes take a prefix), so the times are the dedup
+*beyond* embedding. Times are wall seconds and CPU seconds of this process (CPU is the steadier figure
+on a shared machine); ratios are against ours in the same run.
 
 * ours: :func:`deduplicate` with ``embeddings=`` (exact grouping, faiss neighbour graph, guarded merging,
   representatives and explanations), as ``DeduplicateConvergentQuestions(embeddings_column=...)`` runs it.
@@ -15,8 +16,11 @@ model), so the times are the dedup *beyond* embedding:
   ``EmbeddingDedup.process``. Correctness: clusters of ours in which distilabel keeps no row.
 * recall: the pairs at cosine >= threshold that an exhaustive search finds (one end in a random sample),
   and the share the approximate graph holds as an edge or connects (what the clustering needs).
-* ``--curve``: each size in a fresh process (peak RSS of that run alone), and the fitted exponent of
-  seconds against rows. Thread counts follow ``available_cores()``; ``OMP_NUM_THREADS`` caps them.
+* default embedder: seconds per row of the default embedder on a sample, so dedup beyond embedding is
+  printed as a share of embedding the same rows.
+* ``--curve``: each size in a fresh process (peak RSS of that run alone), the stage timings, and the
+  fitted exponent of seconds against rows. Thread counts follow ``available_cores()``; ``OMP_NUM_THREADS``
+  caps them.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ import json
 import logging
 import math
 import resource
+import os
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 
@@ -36,7 +42,7 @@ import numpy as np
 from distilabel_qabias.convergence.dedup import deduplicate
 from distilabel_qabias.convergence.graph import similar_pairs
 from distilabel_qabias.threads import available_cores
-from distilabel_qabias.embedders import load_embedder
+from distilabel_qabias.embedders import DEFAULT_EMBEDDER, load_embedder
 from evaluation.questions import scaled_questions
 
 
@@ -48,20 +54,22 @@ def row_embeddings(texts: list[str], embedder_name: str) -> np.ndarray:
     return load_embedder(embedder_name).encode([t.strip() for t in texts])
 
 
+def timed(run, *args):
+    """``run(*args)`` with its wall and CPU seconds."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = run(*args)
+    return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
 def run_ours(texts, vectors, embedder_name, threshold):
-    started = time.perf_counter()
-    result = deduplicate(texts, embeddings=vectors, embedder=embedder_name, threshold=threshold)
-    return result, time.perf_counter() - started
+    return deduplicate(texts, embeddings=vectors, embedder=embedder_name, threshold=threshold)
 
 
-def run_semhash(texts, vectors, embedder_name, threshold):
+def run_semhash(texts, vectors, model, threshold):
     from semhash import SemHash
 
-    model = load_embedder(embedder_name)
-    started = time.perf_counter()
     semhash = SemHash.from_embeddings(vectors, list(texts), model=model)
-    result = semhash.self_deduplicate(threshold=threshold)
-    return result, time.perf_counter() - started
+    return semhash.self_deduplicate(threshold=threshold)
 
 
 def run_distilabel(texts, vectors, threshold, k):
@@ -69,14 +77,13 @@ def run_distilabel(texts, vectors, threshold, k):
     from distilabel.steps import EmbeddingDedup, FaissNearestNeighbour
 
     rows = [{"text": t, "embedding": v} for t, v in zip(texts, vectors.tolist())]
-    started = time.perf_counter()
     nn = FaissNearestNeighbour(k=k, metric_type=faiss.METRIC_INNER_PRODUCT, search_batch_size=1000)
     nn.load()
     rows = next(nn.process(rows))
     dedup = EmbeddingDedup(threshold=threshold)
     dedup.load()
     rows = next(dedup.process(rows))
-    return [r["keep_row_after_embedding_filtering"] for r in rows], time.perf_counter() - started
+    return [r["keep_row_after_embedding_filtering"] for r in rows]
 
 
 def graph_recall(vectors: np.ndarray, threshold: float, sample: int = 3000, seed: int = 0) -> tuple[float, float, int, float]:
@@ -105,91 +112,130 @@ def graph_recall(vectors: np.ndarray, threshold: float, sample: int = 3000, seed
     return len(truth & found) / len(truth), connected / len(truth), len(truth), seconds
 
 
-def curve_point(rows: int, embedder_name: str) -> None:
+def embeddings_file(rows: int, embedder_name: str) -> str:
+    """The embeddings of the first ``rows`` questions, computed once into a temporary .npy file."""
+    path = os.path.join(tempfile.gettempdir(), f"bench_dedup_{embedder_name}_{rows}.npy")
+    if not os.path.exists(path):
+        np.save(path, row_embeddings(scaled_questions(rows), embedder_name))
+    return path
+
+
+def curve_point(rows: int, embedder_name: str, path: str) -> None:
     """One size of the cost curve (run in its own process): dedup beyond embedding, and peak RSS."""
-    texts = scaled_questions(rows)
-    vectors = row_embeddings(texts, embedder_name)
-    load_embedder(embedder_name).clear_cache()
+    texts = scaled_questions(rows)  # a prefix of the largest size's questions
+    vectors = np.array(np.load(path, mmap_mode="r")[:rows])
     before = peak_rss_gib()
-    result, seconds = run_ours(texts, vectors, embedder_name, None)
+    result, seconds, cpu = timed(run_ours, texts, vectors, embedder_name, None)
     print(json.dumps({
-        "rows": rows, "seconds": round(seconds, 2), "timings": {k: round(v, 2) for k, v in result.timings.items()},
+        "rows": rows, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+        "timings": {k: round(v, 2) for k, v in result.timings.items()},
         "peak_rss_gib": round(peak_rss_gib(), 2), "rss_before_dedup_gib": round(before, 2),
         "edges": len(result.inputs.graph), "duplicates": result.n_duplicates, "clusters": result.n_clusters,
     }))
 
 
-def cost_curve(sizes: list[int], embedder_name: str) -> None:
+def exponent(points: list[dict], key: str) -> tuple[float, str]:
+    x = np.log([p["rows"] for p in points])
+    y = np.log([p[key] for p in points])
+    steps = ", ".join(f"{a['rows']}->{b['rows']}: {math.log(b[key] / a[key]) / math.log(b['rows'] / a['rows']):.2f}"
+                      for a, b in zip(points, points[1:]))
+    return float(np.polyfit(x, y, 1)[0]), steps
+
+
+def cost_curve(sizes: list[int], embedder_name: str, path: str) -> None:
     points = []
     for rows in sizes:
-        out = subprocess.run([sys.executable, __file__, "--_curve-point", str(rows), "--embedder", embedder_name],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, __file__, "--_curve-point", str(rows), "--embedder", embedder_name,
+                              "--_embeddings", path], capture_output=True, text=True, check=True)
         point = json.loads(out.stdout.strip().splitlines()[-1])
         points.append(point)
-        print(f"{rows:>9} rows: {point['seconds']:7.1f}s beyond embedding {point['timings']}, "
-              f"peak RSS {point['peak_rss_gib']:.2f} GiB ({point['rss_before_dedup_gib']:.2f} before dedup), "
-              f"{point['edges']} edges", flush=True)
+        print(f"{rows:>9} rows: {point['seconds']:7.1f}s wall, {point['cpu_seconds']:7.1f}s CPU beyond embedding "
+              f"{point['timings']}, peak RSS {point['peak_rss_gib']:.2f} GiB ({point['rss_before_dedup_gib']:.2f} "
+              f"before dedup), {point['edges']} edges", flush=True)
     if len(points) > 1:
-        x = np.log([p["rows"] for p in points])
-        y = np.log([p["seconds"] for p in points])
-        slope = np.polyfit(x, y, 1)[0]
-        steps = ", ".join(f"{a['rows']}->{b['rows']}: {math.log(b['seconds'] / a['seconds']) / math.log(b['rows'] / a['rows']):.2f}"
-                          for a, b in zip(points, points[1:]))
-        print(f"cost exponent (seconds ~ rows^k, least squares over all sizes): k = {slope:.2f}; per step: {steps}")
+        for key, what in (("seconds", "wall"), ("cpu_seconds", "CPU")):
+            slope, steps = exponent(points, key)
+            print(f"cost exponent ({what} seconds ~ rows^k, least squares over all sizes): k = {slope:.2f}; per step: {steps}")
+    largest = points[-1]
+    print(f"at {largest['rows']} rows: {largest['seconds']:.1f}s wall / {largest['cpu_seconds']:.1f}s CPU beyond embedding; "
+          f"stages {largest['timings']}; peak RSS {largest['peak_rss_gib']:.2f} GiB")
+
+
+def compare(rows: int, args, path: str) -> None:
+    """Ours against semhash and the distilabel chain on the same rows and embeddings, recall, embedding share."""
+    model = load_embedder(args.embedder)
+    threshold = args.threshold if args.threshold is not None else model.default_threshold
+    texts = scaled_questions(rows)
+    vectors = np.array(np.load(path, mmap_mode="r")[:rows])
+    print(f"{rows} rows ({len(set(texts))} distinct), embedder {args.embedder}, threshold {threshold}; "
+          "times below exclude embedding")
+    ours, ours_s, ours_cpu = timed(run_ours, texts, vectors, args.embedder, threshold)
+    print(f"ours: {ours_s:.2f}s wall, {ours_cpu:.2f}s CPU ({ {k: round(v, 2) for k, v in ours.timings.items()} }); "
+          f"{ours.n_duplicates} duplicates in {ours.n_clusters} clusters; refused joins {ours.refused_counts()}", flush=True)
+
+    if not args.skip_semhash:
+        semhash_result, semhash_s, semhash_cpu = timed(run_semhash, texts, vectors, model, threshold)
+        print(f"semhash from_embeddings + self_deduplicate: {semhash_s:.2f}s wall, {semhash_cpu:.2f}s CPU, "
+              f"{len(semhash_result.filtered)} duplicates -> ours is {semhash_s / ours_s:.2f}x faster (wall), "
+              f"{semhash_cpu / ours_cpu:.2f}x (CPU)", flush=True)
+
+    if not args.skip_distilabel:
+        keep, distilabel_s, distilabel_cpu = timed(run_distilabel, texts, vectors, threshold, args.k)
+        merged = ours.merged_clusters()
+        no_survivor = sum(1 for c in merged if not any(keep[m.row] for m in c.members))
+        print(f"distilabel FaissNearestNeighbour(k={args.k}, inner product) + EmbeddingDedup: {distilabel_s:.2f}s wall, "
+              f"{distilabel_cpu:.2f}s CPU -> ours is {distilabel_s / ours_s:.1f}x faster (wall), "
+              f"{distilabel_cpu / ours_cpu:.1f}x (CPU)")
+        print(f"  distilabel keeps {sum(keep)} rows; in {no_survivor} of our {len(merged)} multi-row clusters it keeps "
+              f"NO row (ours keeps exactly one in each)", flush=True)
+
+    nodes = model.encode(list(dict.fromkeys(t.strip() for t in texts)))
+    edge_recall, connected, pairs, seconds = graph_recall(nodes, threshold)
+    print(f"approximate neighbour graph ({seconds:.1f}s on {len(nodes)} distinct questions) vs exhaustive search, "
+          f"{pairs} sampled pairs at cosine >= {threshold}: {edge_recall:.1%} kept as edges, {connected:.1%} connected",
+          flush=True)
+
+    if args.embed_sample:
+        default = load_embedder(DEFAULT_EMBEDDER)
+        sample = [t.strip() for t in texts[: args.embed_sample]]
+        default.encode(sample[:32])  # load the model outside the timing
+        _, embed_s, embed_cpu = timed(default.encode, sample)
+        per_row, per_row_cpu = embed_s / len(sample), embed_cpu / len(sample)
+        print(f"default embedder {DEFAULT_EMBEDDER}: {len(sample) / embed_s:.0f} rows/s wall ({len(sample)} rows), so "
+              f"{rows} rows take about {per_row * rows:.0f}s wall / {per_row_cpu * rows:.0f}s CPU to embed; "
+              f"dedup beyond embedding is {ours_s / (per_row * rows):.1%} of that (wall), "
+              f"{ours_cpu / (per_row_cpu * rows):.1%} (CPU)")
+    print(f"peak RSS of this process: {peak_rss_gib():.2f} GiB", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=100_000, help="rows of the comparison (0: none)")
     parser.add_argument("--embedder", default="wordllama")
     parser.add_argument("--threshold", type=float, default=None, help="default: the embedder's tuned threshold")
     parser.add_argument("--k", type=int, default=10, help="neighbours for distilabel's FaissNearestNeighbour")
     parser.add_argument("--skip-distilabel", action="store_true")
     parser.add_argument("--skip-semhash", action="store_true")
+    parser.add_argument("--embed-sample", type=int, default=2000, help="rows to time the default embedder on (0: skip)")
     parser.add_argument("--curve", type=int, nargs="+", help="row counts of the cost curve (each in its own process)")
     parser.add_argument("--_curve-point", dest="curve_point", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--_embeddings", dest="embeddings_path", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
 
     if args.curve_point:
-        curve_point(args.curve_point, args.embedder)
+        curve_point(args.curve_point, args.embedder, args.embeddings_path)
         return
     print(f"threads: {available_cores()} (os.sched_getaffinity, capped by OMP_NUM_THREADS)")
-    if args.curve:
-        cost_curve(args.curve, args.embedder)
-        return
-
-    threshold = args.threshold if args.threshold is not None else load_embedder(args.embedder).default_threshold
-    texts = scaled_questions(args.rows)
+    largest = max([args.rows, *(args.curve or [])])
     started = time.perf_counter()
-    vectors = row_embeddings(texts, args.embedder)
-    print(f"{args.rows} rows ({len(set(texts))} distinct), embedder {args.embedder} "
-          f"({time.perf_counter() - started:.1f}s to embed), threshold {threshold}; times below exclude embedding")
-
-    ours, ours_s = run_ours(texts, vectors, args.embedder, threshold)
-    print(f"ours: {ours_s:.2f}s ({ {k: round(v, 2) for k, v in ours.timings.items()} }); "
-          f"{ours.n_duplicates} duplicates in {ours.n_clusters} clusters; refused joins {ours.refused_counts()}")
-
-    if not args.skip_semhash:
-        semhash_result, semhash_s = run_semhash(texts, vectors, args.embedder, threshold)
-        print(f"semhash from_embeddings + self_deduplicate: {semhash_s:.2f}s, {len(semhash_result.filtered)} duplicates "
-              f"-> ours is {semhash_s / ours_s:.2f}x faster")
-
-    if not args.skip_distilabel:
-        keep, distilabel_s = run_distilabel(texts, vectors, threshold, args.k)
-        merged = ours.merged_clusters()
-        no_survivor = sum(1 for c in merged if not any(keep[m.row] for m in c.members))
-        print(f"distilabel FaissNearestNeighbour(k={args.k}, inner product) + EmbeddingDedup: {distilabel_s:.2f}s "
-              f"-> ours is {distilabel_s / ours_s:.1f}x faster")
-        print(f"  distilabel keeps {sum(keep)} rows; in {no_survivor} of our {len(merged)} multi-row clusters it keeps "
-              f"NO row (ours keeps exactly one in each)")
-
-    nodes = load_embedder(args.embedder).encode(list(dict.fromkeys(t.strip() for t in texts)))
-    edge_recall, connected, pairs, seconds = graph_recall(nodes, threshold)
-    print(f"approximate neighbour graph ({seconds:.1f}s on {len(nodes)} distinct questions) vs exhaustive search, "
-          f"{pairs} sampled pairs at cosine >= {threshold}: {edge_recall:.1%} kept as edges, {connected:.1%} connected")
-    print(f"peak RSS of this process: {peak_rss_gib():.2f} GiB")
+    path = embeddings_file(largest, args.embedder)
+    print(f"embeddings of {largest} rows ({args.embedder}): {path} ({time.perf_counter() - started:.1f}s)", flush=True)
+    if args.rows:
+        compare(args.rows, args, path)
+    if args.curve:
+        cost_curve(sorted(args.curve), args.embedder, path)
 
 
 if __name__ == "__main__":
