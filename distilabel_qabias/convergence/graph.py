@@ -3,9 +3,11 @@
 :func:`similar_pairs` searches a partition of up to ``exact_limit`` vectors exhaustively with faiss
 (``IndexFlatIP.range_search``: every pair above the floor, however many). A larger one goes through
 an inverted-file index: about sqrt(probes x N) faiss k-means cells, each vector filed in its closest cell
-and compared with the ``probes`` cells closest to it. The vectors that probe a cell are compared
-with its members in one matrix product (BLAS), which on CPU is several times faster per pair than
-faiss's per-query list scan. Pairs found from either end are kept once, most similar first.
+and compared with those of its ``probes`` closest cells whose centroid is nearly as close as the
+closest one. The vectors that probe a cell are compared with its members in one matrix product
+(BLAS): on this machine faiss's own ``IndexIVFFlat.range_search`` (per-query list scans) took 2-3x
+longer for lower recall, and an HNSW quantizer over finer cells lost recall (benchmarks/bench_dedup.py,
+README). Pairs found from either end are kept once, most similar first.
 
 Thread counts follow the cores this process may run on (:func:`available_cores`), so faiss and BLAS
 never start more threads than there are cores.
@@ -29,6 +31,10 @@ DEFAULT_EXACT_LIMIT = 8192
 # (dense near-duplicate regions stay bounded in memory).
 DEFAULT_PROBES = 8
 DEFAULT_NEIGHBOURS = 64
+# A vector probes a list only if the list's centroid is within this cosine of its closest centroid: the
+# far lists hold almost none of its neighbours (at 100k: 35% less search for 99.4% of the connected
+# pairs instead of 99.6%, benchmarks/bench_dedup.py).
+DEFAULT_PROBE_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -110,11 +116,14 @@ def _closest(queries: np.ndarray, centroids: np.ndarray, count: int) -> tuple[np
     return index.search(queries, min(count, len(centroids)))
 
 
-def _probe_lists(vectors: np.ndarray, probes: int, seed: int) -> np.ndarray:
-    """The ``probes`` inverted lists closest to each vector: faiss k-means cells, sqrt(probes * N) of them,
-    which balances placing the vectors (N x lists) against comparing them (N x probes x N / lists)."""
+def _probe_lists(vectors: np.ndarray, probes: int, margin: float, seed: int) -> np.ndarray:
+    """The ``probes`` inverted lists closest to each vector (-1 for those more than ``margin`` below the
+    closest): faiss k-means cells, sqrt(probes * N) of them, which balances placing the vectors
+    (N x lists) against comparing them (N x probes x N / lists)."""
     n_lists = int(min(max(1, math.sqrt(probes * len(vectors))), len(vectors) // 8 or 1))
-    return _closest(vectors, _train_centroids(vectors, n_lists, seed), probes)[1]
+    sims, lists = _closest(vectors, _train_centroids(vectors, n_lists, seed), probes)
+    lists[sims < sims[:, :1] - margin] = -1
+    return lists
 
 
 def _cap_per_row(rows: np.ndarray, cols: np.ndarray, scores: np.ndarray, cap: int):
@@ -127,18 +136,20 @@ def _cap_per_row(rows: np.ndarray, cols: np.ndarray, scores: np.ndarray, cap: in
 
 
 def _approximate_pairs(
-    vectors: np.ndarray, floor: float, *, probes: int, neighbours: int, seed: int
+    vectors: np.ndarray, floor: float, *, probes: int, probe_margin: float, neighbours: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inverted-file search: each vector is filed in its closest list and compared with the lists of its
     ``probes`` closest ones. A list is compared with all vectors probing it in one matrix product, into
     reused buffers (the lists are contiguous blocks of the vectors sorted by list). A pair that both of
     its ends find is kept from the end with the lower id only."""
-    probe = _probe_lists(vectors, probes, seed)
+    probe = _probe_lists(vectors, probes, probe_margin, seed)
     n_lists = int(probe.max()) + 1
     filed = np.argsort(probe[:, 0], kind="stable")
     filed_bounds = np.searchsorted(probe[filed, 0], np.arange(n_lists + 1))
-    probing = np.argsort(probe.ravel(), kind="stable")
-    probing_bounds = np.searchsorted(probe.ravel()[probing], np.arange(n_lists + 1))
+    flat = probe.ravel()
+    probing = np.flatnonzero(flat >= 0)
+    probing = probing[np.argsort(flat[probing], kind="stable")]
+    probing_bounds = np.searchsorted(flat[probing], np.arange(n_lists + 1))
     probing //= probe.shape[1]  # flat position -> vector
     by_list = vectors[filed]
     most_members = int(np.diff(filed_bounds).max())
@@ -176,6 +187,7 @@ def similar_pairs(
     partitions: Sequence[Hashable] | None = None,
     exact_limit: int = DEFAULT_EXACT_LIMIT,
     probes: int = DEFAULT_PROBES,
+    probe_margin: float = DEFAULT_PROBE_MARGIN,
     neighbours: int = DEFAULT_NEIGHBOURS,
     seed: int = 0,
 ) -> NeighbourGraph:
@@ -204,7 +216,7 @@ def similar_pairs(
             else:
                 exhaustive = False
                 src, dst, score = _approximate_pairs(
-                    part, floor, probes=probes, neighbours=neighbours, seed=seed,
+                    part, floor, probes=probes, probe_margin=probe_margin, neighbours=neighbours, seed=seed,
                 )
             found.append((members[src], members[dst], score))
     if found:
