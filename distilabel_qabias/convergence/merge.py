@@ -20,7 +20,7 @@ visiting its edges. Only the other components are merged edge by edge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -30,7 +30,6 @@ from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from distilabel_qabias.convergence.graph import NeighbourGraph
 from distilabel_qabias.convergence.normalize import (
     FactSignature,
-    FactTable,
     entities_conflict,
     fact_signature,
 )
@@ -43,35 +42,62 @@ DEFAULT_CHAIN_MARGIN = 0.0
 _PAIRWISE_CHECK_SIZE = 64
 
 
+class FactCodes:
+    """Number and entity codes per node, filled as nodes are first needed and kept across thresholds:
+    ``number_code`` is equal exactly when two questions state the same numbers, ``entity_code`` exactly
+    when they name the same entity set (0: none; -2: not computed). Only the codes are kept - a
+    signature's word sets (about 1 KB a question) are rebuilt for the few joins that need them."""
+
+    def __init__(self, n_nodes: int):
+        self.number_code = np.full(n_nodes, -2, dtype=np.int64)
+        self.entity_code = np.full(n_nodes, -2, dtype=np.int64)
+        self._numbers: dict[frozenset[str], int] = {}
+        self._entities: dict[frozenset[str], int] = {frozenset(): 0}
+
+    def fill(self, texts: Sequence[str], nodes: np.ndarray) -> None:
+        missing = nodes[self.number_code[nodes] == -2]
+        numbers, entities = [], []
+        for node in missing.tolist():
+            signature = fact_signature(texts[node])
+            numbers.append(self._numbers.setdefault(signature.numbers, len(self._numbers)))
+            entities.append(self._entities.setdefault(signature.entities, len(self._entities)))
+        self.number_code[missing] = numbers
+        self.entity_code[missing] = entities
+
+
 @dataclass(frozen=True)
 class NodeFacts:
-    """Fact signatures of the nodes that have edges (``row_of[node]`` indexes ``table``, -1 elsewhere)."""
+    """Fact codes of the nodes (those with an edge >= the threshold are filled) and their signatures on demand."""
 
-    table: FactTable
-    row_of: np.ndarray
+    codes: FactCodes
+    texts: Sequence[str]
+    _signatures: dict[int, FactSignature] = field(default_factory=dict)
 
     @classmethod
     def of(
         cls, texts: Sequence[str], graph: NeighbourGraph, threshold: float | None = None,
-        cache: dict[int, FactSignature] | None = None,
+        cache: FactCodes | None = None,
     ) -> "NodeFacts":
-        """Signatures of the nodes with an edge >= ``threshold`` (all edges when None); ``cache`` keeps
-        signatures across calls."""
+        """Codes of the nodes with an edge >= ``threshold`` (all edges when None); ``cache`` keeps them
+        across calls."""
         usable = len(graph) if threshold is None else graph.above(threshold)
-        nodes = np.unique(np.concatenate([graph.src[:usable], graph.dst[:usable]]))
-        row_of = np.full(len(texts), -1, dtype=np.int64)
-        row_of[nodes] = np.arange(len(nodes))
-        cache = {} if cache is None else cache
-        signatures = []
-        for node in nodes.tolist():
-            signature = cache.get(node)
-            if signature is None:
-                signature = cache[node] = fact_signature(texts[node])
-            signatures.append(signature)
-        return cls(FactTable(signatures), row_of)
+        codes = cache if cache is not None else FactCodes(len(texts))
+        codes.fill(texts, np.unique(np.concatenate([graph.src[:usable], graph.dst[:usable]])))
+        return cls(codes, texts)
+
+    @property
+    def number_code(self) -> np.ndarray:
+        return self.codes.number_code
+
+    @property
+    def entity_code(self) -> np.ndarray:
+        return self.codes.entity_code
 
     def signature(self, node: int) -> FactSignature:
-        return self.table.signatures[self.row_of[node]]
+        found = self._signatures.get(node)
+        if found is None:
+            found = self._signatures[node] = fact_signature(self.texts[node])
+        return found
 
 
 @dataclass(frozen=True)
@@ -99,8 +125,8 @@ def merge_guarded(
     refused = []
     if facts is not None and usable:
         # A cluster states one set of numbers, so an edge between different numbers is always refused.
-        numbers = facts.table.number_code
-        bad = numbers[facts.row_of[src]] != numbers[facts.row_of[dst]]
+        numbers = facts.number_code
+        bad = numbers[src] != numbers[dst]
         refused.append((src[bad], dst[bad], score[bad], np.full(int(bad.sum()), "number", dtype="<U8")))
         src, dst, score = src[~bad], dst[~bad], score[~bad]
     link_floor = threshold - chain_margin
@@ -157,7 +183,7 @@ def _components_needing_order(
 
     if facts is not None:
         # Entities: a component whose members name one entity set (or none) cannot clash.
-        entity = facts.table.entity_code[facts.row_of[members]]
+        entity = facts.entity_code[members]
         named = entity > 0
         pairs = np.unique(np.stack([groups[named], entity[named]], axis=1), axis=0) if named.any() else np.empty((0, 2), np.int64)
         several = np.flatnonzero(np.bincount(pairs[:, 0], minlength=n_components) > 1) if len(pairs) else []
@@ -235,8 +261,8 @@ def _kruskal(
     sums: dict[int, np.ndarray] = {}
     node_vectors = vectors[nodes]
     if facts is not None:
-        number = facts.table.number_code[facts.row_of[nodes]].tolist()
-        entity = facts.table.entity_code[facts.row_of[nodes]].tolist()
+        number = facts.number_code[nodes].tolist()
+        entity = facts.entity_code[nodes].tolist()
     entity_facts: dict[int, dict] = {}  # per root, built when a join needs a word-by-word check
     known_conflicts: dict[tuple[int, int], bool] = {}
     joined: list[int] = []

@@ -5,8 +5,7 @@ a number or a date ("What is the capital of India?" / "... of Brazil?", "in 1990
 yet sentence embeddings score them as near-duplicates. :func:`fact_signature` extracts what
 identifies the fact: capitalised words that are not function words (named entities, months) and
 numbers (digits, number words, ordinals). :func:`signature_conflict` says why two signatures ask
-different facts, or ``None`` when they may be merged; :class:`FactTable` holds the signatures of
-many questions as integer codes, so that millions of pairs are checked at once.
+different facts, or ``None`` when they may be merged.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-import numpy as np
 
 # Only the start of a very long question identifies it for the models and the entity guard.
 MAX_COMPARED_CHARS = 4096
@@ -187,20 +185,3 @@ def signature_conflict(a: FactSignature, b: FactSignature) -> str | None:
     if entities_conflict(a.entities, a.words, b.entities, b.words):
         return "entity"
     return None
-
-
-class FactTable:
-    """The fact signatures of many questions as integer codes, for checks on whole arrays of pairs:
-    ``number_code`` is equal exactly when two questions state the same numbers, ``entity_code``
-    exactly when they name the same entity set (0: none)."""
-
-    def __init__(self, signatures: Sequence[FactSignature]):
-        self.signatures = list(signatures)
-        number_codes: dict[frozenset[str], int] = {}
-        entity_codes: dict[frozenset[str], int] = {frozenset(): 0}
-        self.number_code = np.fromiter(
-            (number_codes.setdefault(s.numbers, len(number_codes)) for s in self.signatures), np.int64, len(self.signatures)
-        )
-        self.entity_code = np.fromiter(
-            (entity_codes.setdefault(s.entities, len(entity_codes)) for s in self.signatures), np.int64, len(self.signatures)
-        )

@@ -19,7 +19,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order
 
 from distilabel_qabias.convergence.graph import NeighbourGraph
-from distilabel_qabias.convergence.merge import Merges, NodeFacts, merge_guarded
+from distilabel_qabias.convergence.merge import FactCodes, Merges, NodeFacts, merge_guarded
 
 Representative = Literal["first", "best_grounded", "longest_answer"]
 REPRESENTATIVES = ("first", "best_grounded", "longest_answer")
@@ -45,7 +45,7 @@ class DedupInputs:
     entity_guard: bool
     timings: dict[str, float] = field(default_factory=dict)
 
-    signatures: dict[int, Any] = field(default_factory=dict, repr=False)  # fact signature per node, once
+    fact_codes: FactCodes | None = field(default=None, repr=False)  # fact codes per node, once
     _facts: tuple[float, NodeFacts] | None = field(default=None, repr=False)
 
     def facts_for(self, threshold: float) -> NodeFacts | None:
@@ -53,7 +53,9 @@ class DedupInputs:
         if not self.entity_guard:
             return None
         if self._facts is None or threshold < self._facts[0]:
-            self._facts = (threshold, NodeFacts.of(self.node_text, self.graph, threshold, self.signatures))
+            if self.fact_codes is None:
+                self.fact_codes = FactCodes(len(self.node_text))
+            self._facts = (threshold, NodeFacts.of(self.node_text, self.graph, threshold, self.fact_codes))
         return self._facts[1]
 
 

@@ -6,9 +6,8 @@ import pytest
 from distilabel_qabias import schema
 from distilabel_qabias.convergence.dedup import deduplicate
 from distilabel_qabias.convergence.graph import similar_pairs
-from distilabel_qabias.convergence.merge import NodeFacts, merge_guarded
+from distilabel_qabias.convergence.merge import FactCodes, NodeFacts, merge_guarded
 from distilabel_qabias.convergence.normalize import (
-    FactTable,
     fact_signature,
     normalize_question,
     signature_conflict,
@@ -160,7 +159,8 @@ def test_approximate_search_finds_the_pairs_of_the_exhaustive_one(wordllama):
 def test_fact_table_codes_agree_with_the_signatures(wordllama):
     questions = list(dict.fromkeys(q.question for q in build_question_set(60, seed=4)))
     signatures = [fact_signature(q) for q in questions]
-    table = FactTable(signatures)
+    table = FactCodes(len(questions))
+    table.fill(questions, np.arange(len(questions)))
     a, b = np.triu_indices(len(questions), 1)
     same_numbers = [signatures[i].numbers == signatures[j].numbers for i, j in zip(a.tolist(), b.tolist())]
     assert (table.number_code[a] == table.number_code[b]).tolist() == same_numbers
