@@ -159,7 +159,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--show-misses", type=int, default=0, help="print this many missed passages / lost sentences per split")
-    parser.add_argument("--splits", default=f"{TUNED},{HELDOUT},{HELDOUT2},{HELDOUT3},{HELDOUT4},{HELDOUT5}")
+    parser.add_argument("--splits", default=f"{TUNED},{HELDOUT},{HELDOUT2},{HELDOUT3},{HELDOUT4},{HELDOUT5}",
+                        help="template splits to inject (comma-separated; empty: none)")
     parser.add_argument("--clean-documents", type=int, default=None,
                         help="summaries for the general clean-loss figure (default: all of them)")
     parser.add_argument("--speed-documents", type=int, default=2000)
@@ -169,7 +170,7 @@ def main() -> None:
 
     docs = wikipedia_summaries(args.documents, seed=args.seed, min_chars=200)
     results = {split: evaluate_split(docs, split, args.seed, args.threshold, args.show_misses)
-               for split in args.splits.split(",")}
+               for split in args.splits.split(",") if split}
 
     evaluate_sources(docs, args.seed, args.threshold)
 

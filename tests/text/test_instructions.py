@@ -142,7 +142,7 @@ def _lost_in(negatives):
 def test_hard_negatives_lose_at_most_two_percent_of_sentences():
     sentences, lost = _lost_in(HARD_NEGATIVES)
     assert sentences >= 190
-    assert lost / sentences <= 0.02  # issue 11's bar; rules alone lose 1.0%, the learned extension adds one sentence
+    assert lost / sentences <= 0.02  # issue 11's bar; extend-only mode loses 1.5%, the default (learned starts) 2.0%
     # the first set, written with the first rounds of rules, loses nothing
     assert _lost_in(HARD_NEGATIVES[:-ADDED_HARD_NEGATIVES])[1] == 0
 
