@@ -100,7 +100,7 @@ def deduplicate(
     timings: dict[str, float] = {}
 
     started = time.perf_counter()
-    row_vectors, row_reason = _row_vectors(embeddings, questions)
+    row_vectors, row_norms, row_reason = _row_vectors(embeddings, questions)
     compared = np.fromiter((reason is None for reason in row_reason), dtype=bool, count=n_rows)
     compared_rows = np.flatnonzero(compared)
     question_text = [questions[row][:MAX_COMPARED_CHARS] for row in compared_rows.tolist()]
@@ -131,7 +131,9 @@ def deduplicate(
 
     started = time.perf_counter()
     if row_vectors is not None:
-        vectors = row_vectors[node_first_row]
+        vectors = row_vectors[node_first_row].astype(np.float32, copy=False)
+        vectors /= row_norms[node_first_row, None]
+        del row_vectors  # the caller's array when it was float32 already; this function's copy otherwise
     else:
         vectors = model.encode(node_question)
         if answers is not None:
@@ -178,13 +180,19 @@ def _normalized_codes(texts: list[str]) -> np.ndarray:
     return keys[verbatim]
 
 
-def _row_vectors(embeddings: Any, questions: Sequence[Any]) -> tuple[np.ndarray | None, list[str | None]]:
-    """Unit float32 rows of ``embeddings`` (None without them) and why each row cannot be compared."""
+def _row_vectors(
+    embeddings: Any, questions: Sequence[Any]
+) -> tuple[np.ndarray | None, np.ndarray | None, list[str | None]]:
+    """``embeddings`` as a matrix (None without them; a float16/32/64 array is not copied, so float16
+    vectors take half the memory of float32 ones), the float32 norm of each row, and why each row
+    cannot be compared."""
     reasons = [invalid_text_reason(q) for q in questions]
     if embeddings is None:
-        return None, reasons
-    if isinstance(embeddings, np.ndarray) and embeddings.ndim == 2:
-        matrix = embeddings.astype(np.float32, copy=False)
+        return None, None, reasons
+    if isinstance(embeddings, np.ndarray) and embeddings.ndim == 2 and embeddings.dtype.kind == "f":
+        matrix = embeddings
+    elif isinstance(embeddings, np.ndarray) and embeddings.ndim == 2:
+        matrix = embeddings.astype(np.float32)
     else:
         dims = [len(v) for v in embeddings if isinstance(v, (list, tuple, np.ndarray)) and len(v)]
         dim = max(set(dims), key=dims.count) if dims else 0
@@ -197,15 +205,15 @@ def _row_vectors(embeddings: Any, questions: Sequence[Any]) -> tuple[np.ndarray 
                     matrix[row] = np.nan
             else:
                 matrix[row] = np.nan
+    norms = np.empty(len(matrix), dtype=np.float32)
     with np.errstate(over="ignore", invalid="ignore"):
-        norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))  # (np.linalg.norm is 100x slower on rows)
+        for start in range(0, len(matrix), 65_536):  # np.linalg.norm is 100x slower on rows
+            part = matrix[start : start + 65_536].astype(np.float32, copy=False)
+            norms[start : start + 65_536] = np.sqrt(np.einsum("ij,ij->i", part, part))
     usable = np.isfinite(norms) & (norms > 0)
     for row in np.flatnonzero(~usable).tolist():
         reasons[row] = reasons[row] or NO_EMBEDDING
-    with np.errstate(invalid="ignore"):
-        matrix = matrix / np.where(usable, norms, np.float32(1.0))[:, None]
-    matrix[~usable] = 0.0
-    return matrix, reasons
+    return matrix, norms, reasons
 
 
 def _priority(

@@ -16,7 +16,6 @@ never start more threads than there are cores.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Hashable, Iterator, Sequence
@@ -123,7 +122,7 @@ def _probe_lists(vectors: np.ndarray, probes: int, margin: float, seed: int) -> 
     n_lists = int(min(max(1, math.sqrt(probes * len(vectors))), len(vectors) // 8 or 1))
     sims, lists = _closest(vectors, _train_centroids(vectors, n_lists, seed), probes)
     lists[sims < sims[:, :1] - margin] = -1
-    return lists
+    return lists.astype(np.int32)
 
 
 def _cap_per_row(rows: np.ndarray, cols: np.ndarray, scores: np.ndarray, cap: int):
@@ -140,8 +139,7 @@ def _approximate_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inverted-file search: each vector is filed in its closest list and compared with the lists of its
     ``probes`` closest ones. A list is compared with all vectors probing it in one matrix product, into
-    reused buffers (the lists are contiguous blocks of the vectors sorted by list). A pair that both of
-    its ends find is kept from the end with the lower id only."""
+    reused buffers. A pair that both of its ends find is kept from the end with the lower id only."""
     probe = _probe_lists(vectors, probes, probe_margin, seed)
     n_lists = int(probe.max()) + 1
     filed = np.argsort(probe[:, 0], kind="stable")
@@ -151,33 +149,35 @@ def _approximate_pairs(
     probing = probing[np.argsort(flat[probing], kind="stable")]
     probing_bounds = np.searchsorted(flat[probing], np.arange(n_lists + 1))
     probing //= probe.shape[1]  # flat position -> vector
-    by_list = vectors[filed]
+    del flat
     most_members = int(np.diff(filed_bounds).max())
     most_queries = int(np.diff(probing_bounds).max())
     query_buffer = np.empty((most_queries, vectors.shape[1]), dtype=np.float32)
+    member_buffer = np.empty((most_members, vectors.shape[1]), dtype=np.float32)
     sims_buffer = np.empty(most_queries * most_members, dtype=np.float32)
     above_buffer = np.empty(most_queries * most_members, dtype=bool)
     found_src, found_dst, found_score = [], [], []
     for lst in range(n_lists):
-        first, last = filed_bounds[lst], filed_bounds[lst + 1]
+        members = filed[filed_bounds[lst] : filed_bounds[lst + 1]]
         queries = probing[probing_bounds[lst] : probing_bounds[lst + 1]]
-        if first == last or not len(queries):
+        if not len(members) or not len(queries):
             continue
         block = np.take(vectors, queries, axis=0, out=query_buffer[: len(queries)])
-        shape = (len(queries), last - first)
-        sims = np.matmul(block, by_list[first:last].T, out=sims_buffer[: shape[0] * shape[1]].reshape(shape))
+        member_block = np.take(vectors, members, axis=0, out=member_buffer[: len(members)])
+        shape = (len(queries), len(members))
+        sims = np.matmul(block, member_block.T, out=sims_buffer[: shape[0] * shape[1]].reshape(shape))
         rows, cols = np.nonzero(np.greater_equal(sims, floor, out=above_buffer[: shape[0] * shape[1]].reshape(shape)))
         scores = sims[rows, cols]
         if len(rows) > neighbours * len(queries):
             rows, cols, scores = _cap_per_row(rows, cols, scores, neighbours)
-        found_src.append(queries[rows])
-        found_dst.append(filed[first + cols])
-        found_score.append(scores)
-    src, dst, score = np.concatenate(found_src), np.concatenate(found_dst), np.concatenate(found_score)
-    # dst is filed in a list src probes; when src is also filed in a list dst probes, dst finds the pair too.
-    found_twice = (probe[dst] == probe[src, 0][:, None]).any(axis=1)
-    keep = (src != dst) & ~(found_twice & (src > dst))
-    return src[keep], dst[keep], score[keep]
+        src, dst = queries[rows], members[cols]
+        # dst is filed here, a list src probes; when src is filed in a list dst probes, dst finds the pair too.
+        found_twice = (probe[dst] == probe[src, :1]).any(axis=1)
+        keep = (src != dst) & ~(found_twice & (src > dst))
+        found_src.append(src[keep])
+        found_dst.append(dst[keep])
+        found_score.append(scores[keep])
+    return np.concatenate(found_src), np.concatenate(found_dst), np.concatenate(found_score)
 
 
 def similar_pairs(
@@ -199,33 +199,35 @@ def similar_pairs(
     prints the share of exhaustive pairs found (>= 0.95 at the defaults).
     """
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    index_type = np.int32 if len(vectors) < 2**31 else np.int64
     if partitions is None:
-        groups = [np.arange(len(vectors))] if len(vectors) > 1 else []
+        groups = [None] if len(vectors) > 1 else []
     else:
-        by_partition: dict[Hashable, list[int]] = defaultdict(list)
-        for node, key in enumerate(partitions):
-            by_partition[key].append(node)
-        groups = [np.asarray(nodes) for nodes in by_partition.values() if len(nodes) > 1]
+        code_of: dict[Hashable, int] = {}
+        codes = np.fromiter((code_of.setdefault(key, len(code_of)) for key in partitions), np.int64, len(vectors))
+        order = np.argsort(codes, kind="stable")
+        groups = [g for g in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(g) > 1]
     found = []
     exhaustive = True
     with thread_budget():
         for members in groups:
-            part = vectors[members] if partitions is not None else vectors
-            if len(members) <= exact_limit or len(members) < 64:
+            part = vectors if members is None else vectors[members]
+            if len(part) <= exact_limit or len(part) < 64:
                 src, dst, score = _exhaustive_pairs(part, floor)
             else:
                 exhaustive = False
                 src, dst, score = _approximate_pairs(
                     part, floor, probes=probes, probe_margin=probe_margin, neighbours=neighbours, seed=seed,
                 )
-            found.append((members[src], members[dst], score))
+            if members is not None:
+                src, dst = members[src], members[dst]
+            low, high = np.minimum(src, dst).astype(index_type), np.maximum(src, dst).astype(index_type)
+            found.append((low, high, score.astype(np.float32, copy=False)))
     if found:
-        src = np.concatenate([f[0] for f in found]).astype(np.int64)
-        dst = np.concatenate([f[1] for f in found]).astype(np.int64)
-        score = np.concatenate([f[2] for f in found]).astype(np.float32)
+        low, high, score = (np.concatenate(parts) for parts in zip(*found))
     else:
-        src = dst = np.empty(0, dtype=np.int64)
+        low = high = np.empty(0, dtype=index_type)
         score = np.empty(0, dtype=np.float32)
-    low, high = np.minimum(src, dst), np.maximum(src, dst)
+    del found
     order = np.lexsort((high, low, -score))  # most similar first, ties in node order
     return NeighbourGraph(low[order], high[order], np.minimum(score[order], np.float32(1.0)), float(floor), exhaustive)
