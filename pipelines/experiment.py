@@ -27,10 +27,12 @@ every arm (``--results`` JSON, the experiment section of
 
 import argparse
 import datetime
+import gzip
 import json
 import os
 import random
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -139,6 +141,8 @@ def run_arm(arm: str, documents: list[dict[str, Any]], generator: GeneratorConfi
     folder = Path(args.run_dir) / arm
     rows_file, record_file = folder / "rows.jsonl", folder / "run.json"
     config = arm_config(arm, documents, generator, args)
+    if not record_file.exists() and args.resume_from_archive:
+        restore_from_archive(arm, Path(args.rows_archive), folder)
     if rows_file.exists() and record_file.exists():
         check_reusable(record_file, config)
         print(f"[{arm}] finished earlier: reading {rows_file}", flush=True)
@@ -163,6 +167,8 @@ def run_arm(arm: str, documents: list[dict[str, Any]], generator: GeneratorConfi
     }
     write_jsonl(rows_file, rows)
     record_file.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    if args.rows_archive:
+        archive_arm(arm, folder, Path(args.rows_archive))
     print(f"[{arm}] done in {seconds:.0f} s: {record['questions']} questions, {record['answers']} answers, "
           f"{record['tokens']['input_tokens']} prompt / {record['tokens']['output_tokens']} generated tokens", flush=True)
     return {"rows": rows, **record}
@@ -180,6 +186,27 @@ def arm_config(arm: str, documents: list[dict[str, Any]], generator: GeneratorCo
         question_sampling=generator.question_kwargs(),
         answer_sampling=generator.answer_kwargs(),
     )
+
+
+def archive_arm(arm: str, folder: Path, archive: Path) -> None:
+    """Keep a finished arm's rows (gzipped, about 0.3 MB) and run record next to the results they back,
+    so the analysis can be redone and the run resumed from a fresh clone (``--resume-from-archive``)."""
+    archive.mkdir(parents=True, exist_ok=True)
+    tmp = archive / f"{arm}.jsonl.gz.tmp"
+    with (folder / "rows.jsonl").open("rb") as src, tmp.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as dst:
+        shutil.copyfileobj(src, dst)  # mtime 0: the same rows give the same bytes
+    tmp.replace(archive / f"{arm}.jsonl.gz")
+    shutil.copyfile(folder / "run.json", archive / f"{arm}.run.json")
+
+
+def restore_from_archive(arm: str, archive: Path, folder: Path) -> None:
+    if not (archive / f"{arm}.run.json").exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with gzip.open(archive / f"{arm}.jsonl.gz", "rb") as src, (folder / "rows.jsonl.tmp").open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    (folder / "rows.jsonl.tmp").replace(folder / "rows.jsonl")
+    shutil.copyfile(archive / f"{arm}.run.json", folder / "run.json")
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -289,6 +316,14 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default 2000)")
     group.add_argument("--run-dir", default=str(ROOT / "runs" / "experiment"), help="distilabel cache and finished arms (default runs/experiment)")
     group.add_argument("--results", default=str(DEFAULT_RESULTS), help="results JSON (read by the demo)")
+    group.add_argument(
+        "--rows-archive", default=str(DEFAULT_RESULTS.parent / "rows"),
+        help="where finished arms' rows are also kept, gzipped (default pipelines/results/rows; '' = nowhere)",
+    )
+    group.add_argument(
+        "--resume-from-archive", action="store_true",
+        help="read finished arms from --rows-archive when --run-dir lacks them (same configuration only)",
+    )
     group.add_argument("--results-md", default=str(ROOT / "pipelines" / "RESULTS.md"), help="Markdown file whose experiment section is rewritten ('' = none)")
     add_generator_arguments(parser)
     args = parser.parse_args(argv)
@@ -351,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for arm in arms:  # refuse another configuration's finished arms before generating anything
         record_file = Path(args.run_dir) / arm / "run.json"
+        if not record_file.exists() and args.resume_from_archive:
+            record_file = Path(args.rows_archive) / f"{arm}.run.json"
         if record_file.exists():
             check_reusable(record_file, arm_config(arm, documents, generator, args))
     start_time = _now()

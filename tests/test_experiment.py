@@ -87,7 +87,8 @@ def test_experiment_end_to_end_tiny_and_resumable(tmp_path):
     results, markdown = tmp_path / "experiment.json", tmp_path / "RESULTS.md"
     markdown.write_text("# What the example pipelines measured\n\nearlier text stays\n", encoding="utf-8")
     argv = ["--documents", "3", "--no-bundled", "--rows-per-document", "2", "--resamples", "200",
-            "--run-dir", str(tmp_path / "run"), "--results", str(results), "--results-md", str(markdown), *TINY_GENERATION]
+            "--run-dir", str(tmp_path / "run"), "--results", str(results), "--results-md", str(markdown),
+            "--rows-archive", str(tmp_path / "archive"), *TINY_GENERATION]
     assert experiment.main(argv) == 0
     data = json.loads(results.read_text(encoding="utf-8"))
     assert data["status"].startswith("complete") and list(data["arms"]) == ["raw", "scrubbed", "targeted"]
@@ -113,6 +114,13 @@ def test_experiment_end_to_end_tiny_and_resumable(tmp_path):
     assert experiment.main(argv) == 0
     assert {arm: json.loads((tmp_path / "run" / arm / "run.json").read_text()) for arm in data["arms"]} == first
     assert markdown.read_text(encoding="utf-8").count(experiment_results.MD_START) == 1
+    # a fresh run dir resumes from the archived rows: same results, nothing generated
+    assert sorted(f.name for f in (tmp_path / "archive").iterdir()) == sorted(
+        f"{arm}{suffix}" for arm in data["arms"] for suffix in (".jsonl.gz", ".run.json"))
+    fresh = [*argv[:argv.index("--run-dir") + 1], str(tmp_path / "fresh"), *argv[argv.index("--run-dir") + 2:]]
+    assert experiment.main([*fresh, "--resume-from-archive"]) == 0
+    assert {arm: json.loads((tmp_path / "fresh" / arm / "run.json").read_text()) for arm in data["arms"]} == first
+    assert json.loads(results.read_text(encoding="utf-8"))["arms"] == data["arms"]
     # the same run dir with other settings is refused (one line), not mixed into the new results
     with pytest.raises(SystemExit, match=r"another configuration \(differs in: answer_sampling\)"):
         experiment.main([*argv[:-1], "48"])
