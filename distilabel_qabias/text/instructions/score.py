@@ -241,6 +241,8 @@ def add_learned(
         raw = _run_classifier(learned, text, units)
     else:
         raw = [min(1.0, max(0.0, float(x))) for x in learned_scores]
+    if not any(raw):
+        return scored
     may_start = _stands_out(raw, [text[u.start : u.end] for u in units]) if learned_starts else [0.0] * len(raw)
     out = []
     for unit_score, score, start in zip(scored, raw, may_start):
@@ -337,12 +339,17 @@ def _stands_out(scores: list[float], pieces: list[str]) -> list[float]:
         else:
             runs.append((index, index + 1))
     kept = [0.0] * len(scores)
+    if not runs:
+        return kept
+    positive = [score > 0 for score in scores]
+    addresses = [bool(_SECOND_PERSON.search(piece)) for piece in pieces]
+    total_positive, total_addressing = sum(positive), sum(addresses)
     for start, end in runs:
-        rest = [i for i in range(len(scores)) if not start <= i < end]
+        rest = len(scores) - (end - start)
         if not rest:
             continue
-        instruction_like = sum(scores[i] > 0 for i in rest) / len(rest)
-        addressing = sum(bool(_SECOND_PERSON.search(pieces[i])) for i in rest) / len(rest)
+        instruction_like = (total_positive - sum(positive[start:end])) / rest
+        addressing = (total_addressing - sum(addresses[start:end])) / rest
         if instruction_like < MAX_INSTRUCTION_LIKE_REST and addressing < MAX_INSTRUCTION_LIKE_REST:
             kept[start:end] = scores[start:end]
     return kept
