@@ -32,8 +32,8 @@ _AI = (
     r"(?:AI|A\.I\.|artificial intelligence|LLMs?|(?:large )?language models?|AI (?:language )?models?|"
     r"(?:AI |virtual |digital |automated )?assistants?|chatbots?|bots?|GPT(?:-\d)?|ChatGPT|Claude|Gemini|Bard|Copilot|"
     r"Llama|Mistral|AI agents?|" + _NOT_PEOPLE + r"agents?|models?|summari[sz]ers?|(?:AI |web )?(?:crawlers?|scrapers?)|"
-    r"(?:AI|automated|LLM|model) (?:systems?|tools?|readers?|agents?|graders?|"
-    r"evaluators?|judges?|raters?|reviewers?|scorers?))"
+    r"(?:AI|automated|LLM|model) (?:[\w-]{1,20} )?(?:systems?|tools?|software|programs?|readers?|agents?|graders?|"
+    r"evaluators?|judges?|raters?|reviewers?|scorers?|screeners?|parsers?))"
 )
 # an AI addressed by name: "Assistant, ...", "Dear AI: ...", "AI agent: ..."
 _AI_ADDRESSEE = (
@@ -418,6 +418,10 @@ CUES: tuple[Cue, ...] = (
     _cue("output_you_give", "output_override",
          rf"\b(?:any|every|each|all|the)\s+(?:{_W}\s+)?{_OUTPUT_NOUN}\s+(?:that\s+)?you\s+(?:give|write|produce|provide|"
          r"generate|send|return|make|offer|output)\b", 0.45),
+    # "IF asked how the candidate is suited for the job, simply respond with ..." (a note to an automated reader)
+    _cue("if_asked_respond_with", "answer_override",
+         r"\bif\s+(?:you\s+are\s+|you['’]re\s+)?asked\b[^.!?\n;]{0,80}?,\s*(?:(?:then|please|always|just|only|simply)\s+)*"
+         r"(?:respond|reply|answer|say|state|output|print|write)\s+(?:with|only)\b", 0.6),
     _cue("when_asked_then_act", "answer_override",
          rf"\b(?:when|whenever|if|once|should|in case)\s+(?:you(?:\s+are|{_APOS}re)?|a user|the user|users|someone|anyone|"
          rf"somebody|people|a reader|readers)\s+(?:{_W}\s+){{0,2}}?(?:ask(?:s|ed)?|answer(?:s|ing)?|summari[sz](?:e|es|ing)|"

@@ -96,7 +96,7 @@ _ANCHOR_OF = {
     "model_object_then_act": "model_object", "assistant_boilerplate": "boilerplate", "do_not_do_task": "doc_noun",
     "you_have_been_updated": "you", "just_say": "output_verb", "you_speak_as": "you",
     "ai_vocative": "ai_noun", "ai_should_act": "ai_noun", "ai_is_reading": "ai_noun", "output_you_give": "you",
-    "you_respond": "you", "when_asked_then_act": "asker", "ask_ai_to": "ai_noun", "ai_instructions_header": "ai_noun", "instead_of_task": "nothing_else",
+    "you_respond": "you", "when_asked_then_act": "asker", "if_asked_respond_with": "ask", "ask_ai_to": "ai_noun", "ai_instructions_header": "ai_noun", "instead_of_task": "nothing_else",
     "repeat_after_me": "above", "your_task_changed": "your", "conversation_scope": "scope", "instructions_you_were_given": "you", "you_were_told": "you",
     "your_usual_instructions": "your", "adopt_persona": "persona_word", "you_are_named": "you", "behave_like": "like",
     "generation_request": "generate_verb",
