@@ -124,7 +124,8 @@ def results_markdown(results: dict[str, Any]) -> str:
                 if d and d.get("estimate") is not None:
                     verdict = "yes" if d["significant"] else ("no" if d.get("low") is not None else "n/a")
                     holm_verdict = "n/a" if "holm_significant" not in d else ("**yes**" if d["holm_significant"] else "no")
-                    p = "n/a" if d.get("p_value") is None else f"{d['p_value']:.3f}"
+                    # no resample crossed 0: the bootstrap only bounds p by its resolution
+                    p = "n/a" if d.get("p_value") is None else (f"{d['p_value']:.3f}" if d["p_value"] >= 0.001 else "< 0.001")
                     rows.append([label, fmt(d, 3), p, verdict, holm_verdict])
             out += [to_markdown(rows), ""]
             significant = [METRICS[k] for k, d in entry["metrics"].items() if k in METRICS and d.get("holm_significant")]
