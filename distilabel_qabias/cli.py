@@ -28,6 +28,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from distilabel_qabias import schema
+from distilabel_qabias.embedders import DEFAULT_EMBEDDER
 from distilabel_qabias.errors import OutputError, QABiasError
 from distilabel_qabias.io import LOCAL_FORMATS, check_output_path, check_report_folder, check_rows_fit, is_local_path
 from distilabel_qabias.steps import recipes
@@ -272,8 +273,8 @@ def audit(
         "without one, the questions alone are audited."),
     prompt_column: Optional[str] = typer.Option(None, help="Column with the seed-prompt kind of each row."),
     embedder: str = typer.Option(
-        "minilm", help="Question embedder for convergence dedup: minilm, wordllama, tokenlearn, or a "
-        "sentence-transformers id/path."),
+        DEFAULT_EMBEDDER, help="Question embedder for convergence dedup: minilm-int8, minilm, wordllama, tokenlearn, "
+        "or a sentence-transformers id/path."),
     filter: bool = typer.Option(False, "--filter", help="Drop rows whose qabias_keep is false (the report says why)."),
     report: Optional[Path] = typer.Option(None, help="Folder for the bias report (JSON, Markdown, PNG plots)."),
     push_to_hub: Optional[str] = typer.Option(None, metavar="REPO", help="Push the output to this Hub dataset repo."),

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Optional
 
+from distilabel_qabias.embedders import DEFAULT_EMBEDDER
+
 if TYPE_CHECKING:
     from distilabel.steps.base import Step
 
@@ -36,7 +38,7 @@ def audit_steps(
     answer_column: Optional[str] = "answer",
     document_column: Optional[str] = None,
     prompt_column: Optional[str] = None,
-    embedder: str = "minilm",
+    embedder: str = DEFAULT_EMBEDDER,
     drop_flagged: bool = False,
 ) -> list["Step"]:
     """Tag artifacts in questions/answers, evidence coverage (with a document), converged questions, the report.
