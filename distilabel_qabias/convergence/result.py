@@ -252,29 +252,16 @@ class ConvergenceResult:
         reasons, counts = np.unique(self.merges.refused_reason, return_counts=True)
         return {str(r): int(c) for r, c in zip(reasons, counts)}
 
-    def to_dict(self, *, max_pairs: int = 20) -> dict[str, Any]:
+    def to_dict(self, *, max_pairs: int = 20, with_clusters: bool = True) -> dict[str, Any]:
         """JSON-ready explanation: settings, counts, rows not compared (by reason), every multi-row cluster with its
         members (score to the representative, exact or not, the row it linked through and that link's score), the
         ``max_pairs`` least similar duplicates and the ``max_pairs`` most similar joins the guards refused."""
         inputs = self.inputs
-
-        def describe(cluster: Cluster) -> dict[str, Any]:
-            out: dict[str, Any] = {"cluster_id": cluster.cluster_id, "size": cluster.size,
-                                   "kept_row": cluster.kept_row, "kept_text": self.text(cluster.kept_row)}
-            if inputs.prompts is not None:
-                out["prompts"] = sorted({str(inputs.prompts[m.row]) for m in cluster.members})
-            out["duplicates"] = [
-                {"row": m.row, "text": self.text(m.row), "score": m.score, "exact": m.exact,
-                 "linked_to": m.linked_to, "link_score": m.link_score}
-                for m in cluster.members if m.row != cluster.kept_row
-            ]
-            return out
-
         not_compared: dict[str, list[int]] = {}
         for row, why in enumerate(inputs.row_reason):
             if why:
                 not_compared.setdefault(why, []).append(row)
-        return {
+        out = {
             "embedder": inputs.embedder_name,
             "threshold": self.threshold,
             "graph_floor": self.graph_floor,
@@ -298,11 +285,37 @@ class ConvergenceResult:
                 for a, b, s, reason in self.closest_refused(max_pairs)
             ],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
-            "cluster_list": [describe(c) for c in self.merged_clusters()],
         }
+        if with_clusters:
+            out["cluster_list"] = [self._describe(c) for c in self.merged_clusters()]
+        return out
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(**kwargs), ensure_ascii=False, indent=1)
+
+    def write_json(self, path: Any, *, max_pairs: int = 20) -> None:
+        """:meth:`to_json` written to ``path`` one cluster at a time, so the explanation of millions of rows is
+        never held in memory whole (the same JSON, one cluster a line)."""
+        head = json.dumps(self.to_dict(max_pairs=max_pairs, with_clusters=False), ensure_ascii=False, indent=1)
+        sizes = np.bincount(self.cluster_id, minlength=self.n_clusters)
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(head[: head.rindex("}")].rstrip() + ',\n "cluster_list": [')
+            for i, cluster_id in enumerate(np.flatnonzero(sizes > 1).tolist()):
+                out.write(("," if i else "") + "\n  " + json.dumps(self._describe(self.cluster(cluster_id)), ensure_ascii=False))
+            out.write("\n ]\n}\n")
+
+    def _describe(self, cluster: Cluster) -> dict[str, Any]:
+        inputs = self.inputs
+        out: dict[str, Any] = {"cluster_id": cluster.cluster_id, "size": cluster.size,
+                               "kept_row": cluster.kept_row, "kept_text": self.text(cluster.kept_row)}
+        if inputs.prompts is not None:
+            out["prompts"] = sorted({str(inputs.prompts[m.row]) for m in cluster.members})
+        out["duplicates"] = [
+            {"row": m.row, "text": self.text(m.row), "score": m.score, "exact": m.exact,
+             "linked_to": m.linked_to, "link_score": m.link_score}
+            for m in cluster.members if m.row != cluster.kept_row
+        ]
+        return out
 
 
 def _links(

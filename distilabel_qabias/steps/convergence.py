@@ -6,7 +6,6 @@ The Step reads the rows and writes the cluster columns and keep flag; the cluste
 
 # No `from __future__ import annotations`: distilabel inspects the real `StepInput` annotation of `process`.
 
-import json
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
@@ -267,12 +266,10 @@ class DeduplicateConvergentQuestions(GlobalStep):
         return self.embedder if isinstance(self.embedder, str) else type(self.embedder).__name__
 
     def _save(self, result: ConvergenceResult) -> None:
-        explanation = result.to_dict()
+        explanation = result.to_dict(with_clusters=False)
         self.save_artifact(
             name=self.artifact_name,
-            write_function=lambda path: (path / "convergence.json").write_text(
-                json.dumps(explanation, ensure_ascii=False, indent=1), encoding="utf-8"
-            ),
+            write_function=lambda path: result.write_json(path / "convergence.json"),
             metadata={
                 "embedder": explanation["embedder"],
                 "threshold": round(explanation["threshold"], 3),

@@ -228,7 +228,7 @@ def test_all_identical_single_and_empty_inputs(wordllama):
     assert none.n_clusters == 0 and none.to_dict()["rows"] == 0
 
 
-def test_explanation_lists_members_scores_links_and_weakest_merges(wordllama):
+def test_explanation_lists_members_scores_links_and_weakest_merges(wordllama, tmp_path):
     questions = [q.question for q in build_question_set(30, seed=11)]
     prompts = [f"seed {i % 3}" for i in range(len(questions))]
     result = deduplicate(questions, embedder=wordllama, prompts=prompts)
@@ -241,6 +241,8 @@ def test_explanation_lists_members_scores_links_and_weakest_merges(wordllama):
         for dup in cluster["duplicates"]:
             assert dup["linked_to"] in members and dup["score"] >= -1
         assert len(cluster["prompts"]) == result.cluster_prompts[cluster["kept_row"]]
+    result.write_json(tmp_path / "convergence.json")  # one cluster at a time, the same JSON
+    assert json.loads((tmp_path / "convergence.json").read_text(encoding="utf-8")) == explanation
     weakest = explanation["least_similar_duplicates"]
     assert [w["score"] for w in weakest] == sorted(w["score"] for w in weakest)
     non_exact = result.duplicate_score[(result.duplicate_of >= 0) & ~result.exact]
