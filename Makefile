@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(PY) pipelines/demo.py
 
-# The full experiment (about 3 hours on 2 idle cores with SmolLM2-135M; a rerun keeps finished arms and
+# The full experiment (about 2 hours for the three arms and 45 minutes for the grid on 2 cores with SmolLM2-135M; a rerun keeps finished arms and
 # grid intents in runs/), then the injection grid; results in pipelines/RESULTS.md and pipelines/results/.
 experiment: setup
 	$(PY) pipelines/experiment.py

@@ -33,7 +33,7 @@ from distilabel_qabias.convergence.result import (
     Representative,
     hashable,
 )
-from distilabel_qabias.embedders import DEFAULT_THRESHOLDS, FALLBACK_THRESHOLD, Embedder, load_embedder
+from distilabel_qabias.embedders import DEFAULT_EMBEDDER, DEFAULT_THRESHOLDS, FALLBACK_THRESHOLD, Embedder, load_embedder
 from distilabel_qabias.schema import invalid_text_reason
 
 # The graph keeps edges this far below the threshold, so rethreshold() can also go down.
@@ -48,7 +48,7 @@ def deduplicate(
     answers: Sequence[Any] | None = None,
     documents: Sequence[Any] | None = None,
     prompts: Sequence[Any] | None = None,
-    embedder: str | Embedder = "minilm",
+    embedder: str | Embedder = DEFAULT_EMBEDDER,
     embeddings: Sequence[Any] | np.ndarray | None = None,
     threshold: float | None = None,
     representative: Representative = "first",

@@ -63,7 +63,8 @@ MAX_SPELLING_LOOKUPS = 64  # answer words per sentence that may match a word spe
 
 # Answer-to-sentence cosine above which an embedder vouches for a paraphrased answer; set above the
 # 99th percentile of answers against unrelated same-topic documents on the tuning split.
-EMBEDDING_RESCUE = {"minilm": 0.75, "wordllama": 0.75, "tokenlearn": 0.8}
+# minilm-int8 is the same model (cosine 0.99 to float32), so it shares minilm's tuned value
+EMBEDDING_RESCUE = {"minilm": 0.75, "minilm-int8": 0.75, "wordllama": 0.75, "tokenlearn": 0.8}
 FALLBACK_EMBEDDING_RESCUE = 0.8
 
 

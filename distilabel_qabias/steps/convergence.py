@@ -17,6 +17,7 @@ from distilabel_qabias import schema
 from distilabel_qabias.convergence.dedup import deduplicate
 from distilabel_qabias.convergence.merge import DEFAULT_CHAIN_MARGIN
 from distilabel_qabias.convergence.result import ConvergenceResult
+from distilabel_qabias.embedders import DEFAULT_EMBEDDER
 from distilabel_qabias.steps.base import set_aside_non_text, set_keep, text_cell
 
 if TYPE_CHECKING:
@@ -58,8 +59,9 @@ class DeduplicateConvergentQuestions(GlobalStep):
         document_column: column with the document, used when `per_document` is true. Defaults to `"document"`.
         per_document: only rows with the same document can be duplicates. Defaults to `False`.
         prompt_column: optional seed-prompt column; `qabias_cluster_prompts` counts its distinct values per cluster.
-        embedder: `"minilm"` (offline all-MiniLM-L6-v2, default), `"wordllama"` or `"tokenlearn"` (fast
-            static models), any sentence-transformers id / local path, or a distilabel `Embeddings`
+        embedder: `"minilm-int8"` (default: offline all-MiniLM-L6-v2 through ONNX Runtime with int8
+            weights, about 4x faster than the float32 `"minilm"` with the same merges), `"minilm"`,
+            `"wordllama"` or `"tokenlearn"` (fast static models), any sentence-transformers id / local path, or a distilabel `Embeddings`
             instance. With `embeddings_column` it is not loaded; its name only picks the tuned threshold.
         embeddings_column: optional column of precomputed question vectors (a list of floats per row),
             e.g. the `embedding` column of distilabel's `EmbeddingGeneration`; a row whose vector is
@@ -155,7 +157,7 @@ class DeduplicateConvergentQuestions(GlobalStep):
     document_column: Optional[str] = "document"
     per_document: bool = False
     prompt_column: Optional[str] = None
-    embedder: Union[str, Embeddings] = "minilm"
+    embedder: Union[str, Embeddings] = DEFAULT_EMBEDDER
     embeddings_column: Optional[str] = None
     representative: Literal["first", "best_grounded", "longest_answer"] = "first"
     artifact_name: str = "qabias_convergence"
