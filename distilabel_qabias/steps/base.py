@@ -11,8 +11,11 @@ import json
 from typing import Any, Iterable, MutableMapping
 
 from distilabel_qabias import schema
+from distilabel_qabias.steps.write_buffer import widen_leaf_schemas
 
 Row = MutableMapping[str, Any]
+
+widen_leaf_schemas()  # every qabias Step imports this module, so any pipeline using one gets the fix
 
 
 def text_cell(row: Row, column: str) -> tuple[str | None, str | None]:
