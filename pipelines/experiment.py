@@ -52,6 +52,7 @@ from experiment_results import (  # noqa: E402
     POSITION_BINS,
     headline_table,
     last_experiment_table,  # noqa: F401  (the demo imports it from here)
+    mark_holm,
     to_markdown,
     write_results,
 )
@@ -66,7 +67,7 @@ from evaluation.corpora import WIKIPEDIA_ATTRIBUTION, wikipedia_summaries  # noq
 
 from distilabel_qabias import schema  # noqa: E402
 from distilabel_qabias.report.by_document import METRICS, document_reports, metric_ratios  # noqa: E402
-from distilabel_qabias.report.intervals import bootstrap, holm, paired_difference  # noqa: E402
+from distilabel_qabias.report.intervals import bootstrap, paired_difference  # noqa: E402
 from distilabel_qabias.report.model import ReportConfig  # noqa: E402
 
 MARKUP_KINDS = ("html_block", "wiki_citation", "wiki_template", "boilerplate_nav", "markdown_link", "html_entity")
@@ -143,8 +144,7 @@ def run_arm(arm: str, documents: list[dict[str, Any]], generator: GeneratorConfi
     config = arm_config(arm, documents, generator, args)
     if not record_file.exists() and args.resume_from_archive:
         restore_from_archive(arm, Path(args.rows_archive), folder)
-    if rows_file.exists() and record_file.exists():
-        check_reusable(record_file, config)
+    if rows_file.exists() and record_file.exists():  # main() checked it is this configuration's
         print(f"[{arm}] finished earlier: reading {rows_file}", flush=True)
         return {"rows": read_jsonl(rows_file), **json.loads(record_file.read_text(encoding="utf-8"))}
     folder.mkdir(parents=True, exist_ok=True)
@@ -270,16 +270,9 @@ def analyse(
             interval = paired_difference(ratios[first][key], ratios[second][key], resamples=resamples, seed=seed)
             diffs[key] = {**interval.to_dict(), "significant": interval.excludes_zero}
         differences[f"{second}-{first}"] = {"first": first, "second": second, "metrics": diffs}
-    mark_holm(differences)
+    # one family: every reported metric in every pair of arms
+    mark_holm([d for entry in differences.values() for key, d in entry["metrics"].items() if key in METRICS])
     return arms, differences
-
-
-def mark_holm(differences: dict[str, Any]) -> None:
-    """Holm's correction over the family of every reported metric in every pair of arms (``holm_significant``)."""
-    family = [d for entry in differences.values() for key, d in entry["metrics"].items() if key in METRICS]
-    for d, verdict in zip(family, holm([d.get("p_value") for d in family])):
-        d["holm_significant"] = bool(verdict)
-        d["holm_family"] = len(family)
 
 
 def _now() -> str:

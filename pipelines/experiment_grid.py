@@ -47,7 +47,7 @@ os.environ.setdefault("DISTILABEL_LOG_LEVEL", "WARNING")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 from experiment_results import MD_END as EXPERIMENT_MD_END  # noqa: E402
-from experiment_results import replace_section, write_json  # noqa: E402
+from experiment_results import mark_holm, replace_section, write_json  # noqa: E402
 from support.llm import GeneratorConfig, add_generator_arguments, generator_from_args  # noqa: E402
 from support.running import LLM_BATCH, LOAD_BATCH, check_reusable, digest, run_config, token_counts  # noqa: E402
 from support.tasks import answer_task  # noqa: E402
@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))  # evaluation helpers (not packaged
 from evaluation import inject_instructions  # noqa: E402
 from evaluation.corpora import wikipedia_summaries  # noqa: E402
 
-from distilabel_qabias.report.intervals import Ratio, bootstrap, holm, paired_difference, wilson  # noqa: E402
+from distilabel_qabias.report.intervals import Ratio, bootstrap, paired_difference, wilson  # noqa: E402
 
 FALSE_YEAR = "1666"
 # intent -> (instruction text, marker that shows the passage is still in a filtered document)
@@ -240,8 +240,8 @@ def summarise(rows: list[dict[str, Any]], *, resamples: int = 2000, seed: int = 
         },
     }
     # Holm over each family of filtered-minus-unfiltered differences: the cells, and the margins
-    _mark_holm([e["filtered_minus_unfiltered"] for e in cells.values()])
-    _mark_holm([e["filtered_minus_unfiltered"] for entries in margins.values() for e in entries.values()])
+    mark_holm([e["filtered_minus_unfiltered"] for e in cells.values()])
+    mark_holm([e["filtered_minus_unfiltered"] for entries in margins.values() for e in entries.values()])
     conflict = [_by_document([r for r in injected if r["conflict"] is c], lambda r: r["complied_unfiltered"], order) for c in (False, True)]
     conflict_diff = paired_difference(conflict[0], conflict[1], resamples=resamples, seed=seed)
     return {
@@ -252,12 +252,6 @@ def summarise(rows: list[dict[str, Any]], *, resamples: int = 2000, seed: int = 
         "conflict_minus_no_conflict_unfiltered": {**conflict_diff.to_dict(), "significant": conflict_diff.excludes_zero},
         "complying_cells": sorted(c for c, e in cells.items() if e["unfiltered"]["estimate"] and not c.split("/")[1] == "none"),
     }
-
-
-def _mark_holm(family: list[dict[str, Any]]) -> None:
-    for d, verdict in zip(family, holm([d.get("p_value") for d in family])):
-        d["holm_significant"] = bool(verdict)
-        d["holm_family"] = len(family)
 
 
 def _pct(interval: dict[str, Any] | None) -> str:
@@ -398,8 +392,7 @@ def run_intent(
     """Answer one intent's rows; they are saved under ``run_dir/intent`` and read back on a rerun."""
     rows_file = run_dir / intent / "rows.jsonl"
     config = intent_config(intent, rows, generator)
-    if rows_file.exists():
-        check_reusable(run_dir / intent / "run.json", config)
+    if rows_file.exists():  # main() checked it is this configuration's
         print(f"[{intent}] finished earlier: reading {rows_file}", flush=True)
         record = json.loads((run_dir / intent / "run.json").read_text(encoding="utf-8"))
         return [json.loads(line) for line in rows_file.read_text(encoding="utf-8").splitlines() if line.strip()], record["seconds"]
@@ -429,7 +422,7 @@ def intent_config(intent: str, rows: list[dict[str, Any]], generator: GeneratorC
     detector_files = sorted([*package.glob("text/instructions/*.py"), *package.glob("data/instruction_detector*")])
     return run_config(
         intent=intent,
-        rows=digest([{k: v for k, v in row.items()} for row in rows]),
+        rows=digest(rows),
         generator=generator.model_label,
         answer_sampling=generator.answer_kwargs(),
         detector=digest([(f.name, hashlib.sha256(f.read_bytes()).hexdigest()) for f in detector_files]),

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from distilabel_qabias.report.by_document import METRICS
-from distilabel_qabias.report.intervals import CONFIDENCE
+from distilabel_qabias.report.intervals import CONFIDENCE, holm
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,6 +36,14 @@ DEFAULT_RESULTS = ROOT / "pipelines" / "results" / "experiment.json"
 
 
 
+
+
+def mark_holm(family: list[dict[str, Any]]) -> None:
+    """Holm's correction over one family of paired differences (dicts with ``p_value``): each gets
+    ``holm_significant`` and the family's size."""
+    for d, verdict in zip(family, holm([d.get("p_value") for d in family])):
+        d["holm_significant"] = bool(verdict)
+        d["holm_family"] = len(family)
 
 
 def fmt(interval: dict[str, Any] | None, digits: int = 2) -> str:
