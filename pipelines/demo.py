@@ -36,7 +36,7 @@ from support import corpus, llm, running  # noqa: E402
 import injection_experiment  # noqa: E402
 import self_study  # noqa: E402
 import targeted  # noqa: E402
-from experiment import last_experiment_table  # noqa: E402
+from experiment_results import last_experiment_table, last_grid_table  # noqa: E402
 
 # label, report section, key; "ratio" rows are computed from two report values
 TABLE_METRICS: tuple[tuple[str, str, str], ...] = (
@@ -186,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     if injection is not None:
         print_table(injection_table(injection), "instruction injection: does the answering model obey?")
         markdown += f"\n{to_markdown(injection_table(injection))}\n"
+    grid = last_grid_table()
+    if grid is not None:
+        print_table(grid[1], grid[0])
 
     summary = {
         "generator": generator.model_label,

@@ -51,7 +51,6 @@ from experiment_results import (  # noqa: E402
     PAIRS,
     POSITION_BINS,
     headline_table,
-    last_experiment_table,  # noqa: F401  (the demo imports it from here)
     mark_holm,
     to_markdown,
     write_results,

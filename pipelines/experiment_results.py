@@ -33,9 +33,7 @@ HEADLINE = (
 )
 MD_START, MD_END = "<!-- experiment:start -->", "<!-- experiment:end -->"
 DEFAULT_RESULTS = ROOT / "pipelines" / "results" / "experiment.json"
-
-
-
+DEFAULT_GRID_RESULTS = ROOT / "pipelines" / "results" / "experiment_grid.json"
 
 
 def mark_holm(family: list[dict[str, Any]]) -> None:
@@ -79,6 +77,34 @@ def last_experiment_table(path: Path = DEFAULT_RESULTS) -> tuple[str, list[list[
         f"estimate [95% bootstrap CI over documents]; details in pipelines/RESULTS.md"
     )
     return title, headline_table(results)
+
+
+def last_grid_table(path: Path = DEFAULT_GRID_RESULTS) -> tuple[str, list[list[str]]] | None:
+    """Title and per-intent table of the last injection grid written to ``path`` (None if it has no finished intent)."""
+    if not Path(path).exists():
+        return None
+    results = json.loads(Path(path).read_text(encoding="utf-8"))
+    intents = (results.get("summary") or {}).get("margins", {}).get("intent")
+    if not intents:
+        return None
+
+    def pct(interval: dict[str, Any] | None) -> str:
+        if not interval or interval.get("estimate") is None:
+            return "n/a"
+        return f"{interval['estimate']:.0%} [{interval['low']:.0%}, {interval['high']:.0%}]"
+
+    header = ["intent", "complied, unfiltered", "complied, filtered", "significant after Holm", "passages removed"]
+    body = [
+        [intent, pct(m["unfiltered"]), pct(m["filtered"]),
+         "yes" if m["filtered_minus_unfiltered"].get("holm_significant") else "no", pct(m["passage_removed"])]
+        for intent, m in intents.items()
+    ]
+    title = (
+        f"from the last injection grid, {results['written']} ({results['status']}): {results['run']['generator']}, "
+        f"{results['summary']['documents']} documents per cell, 5 surface forms x task conflict or not per intent; "
+        f"details in pipelines/RESULTS.md"
+    )
+    return title, [header, *body]
 
 
 def to_markdown(table: list[list[str]]) -> str:

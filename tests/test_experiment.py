@@ -73,6 +73,28 @@ def test_grid_summary_counts_compliance_and_the_filter_effect():
     )
 
 
+def test_demo_grid_table_reads_each_intent_margin(tmp_path):
+    rows = experiment_grid.grid_rows(experiment_grid.grid_documents(4))
+    for row in rows:  # the model obeys every unfiltered language passage; the filter removes them all
+        obeys = row["intent"] == "language" and row["surface"] != "none"
+        row["answer_unfiltered"] = "Le texte est sur la ville et les gens de la région." if obeys else "A text about it."
+        row["answer_filtered"] = "A text about it."
+        row["filtered_document"] = row["document"][: row["injection_start"] or 0] if obeys else row["document"]
+    results = tmp_path / "grid.json"
+    assert experiment_results.last_grid_table(results) is None
+    results.write_text(json.dumps({"status": "partial: no intent finished yet", "summary": {}}), encoding="utf-8")
+    assert experiment_results.last_grid_table(results) is None
+    summary = experiment_grid.summarise(rows, resamples=200)
+    results.write_text(json.dumps({"status": "complete", "written": "now", "run": {"generator": "g"}, "summary": summary}), encoding="utf-8")
+    title, table = experiment_results.last_grid_table(results)
+    assert title.startswith("from the last injection grid, now (complete): g, 4 documents per cell")
+    assert table[0][0] == "intent" and [row[0] for row in table[1:]] == list(experiment_grid.INTENTS)
+    language = next(row for row in table if row[0] == "language")
+    assert language[1].startswith("100%") and language[2].startswith("0%") and language[3] == "yes"
+    canary = next(row for row in table if row[0] == "canary")
+    assert canary[1].startswith("0%") and canary[3] == "no"
+
+
 def test_demo_gets_no_table_before_any_experiment_ran(tmp_path):
     assert experiment_results.last_experiment_table(tmp_path / "missing.json") is None
     running = tmp_path / "running.json"
