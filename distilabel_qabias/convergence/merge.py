@@ -31,6 +31,7 @@ from distilabel_qabias.convergence.graph import NeighbourGraph
 from distilabel_qabias.convergence.normalize import (
     FactSignature,
     entities_conflict,
+    fact_keys,
     fact_signature,
 )
 
@@ -57,10 +58,9 @@ class FactCodes:
     def fill(self, texts: Sequence[str], nodes: np.ndarray) -> None:
         missing = nodes[self.number_code[nodes] == -2]
         numbers, entities = [], []
-        for node in missing.tolist():
-            signature = fact_signature(texts[node])
-            numbers.append(self._numbers.setdefault(signature.numbers, len(self._numbers)))
-            entities.append(self._entities.setdefault(signature.entities, len(self._entities)))
+        for node_entities, node_numbers in fact_keys([texts[node] for node in missing.tolist()]):
+            numbers.append(self._numbers.setdefault(node_numbers, len(self._numbers)))
+            entities.append(self._entities.setdefault(node_entities, len(self._entities)))
         self.number_code[missing] = numbers
         self.entity_code[missing] = entities
 
@@ -176,10 +176,16 @@ def _components_needing_order(
     closeness = np.einsum("ij,ij->i", member_vectors, centroids[local])
     nearest_ok = np.minimum.reduceat(closeness, starts)
     bound_ok = (nearest_ok > 0) & (2 * nearest_ok.astype(np.float64) ** 2 - 1 >= link_floor)
-    for g in np.flatnonzero(~bound_ok).tolist():
-        block = member_vectors[starts[g] : starts[g] + sizes[groups[starts[g]]]]
-        if len(block) > _PAIRWISE_CHECK_SIZE or (block @ block.T).min() < link_floor:
-            hard[groups[starts[g]]] = True
+    unsure = np.flatnonzero(~bound_ok)
+    unsure_size = sizes[groups[starts[unsure]]]
+    hard[groups[starts[unsure[unsure_size > _PAIRWISE_CHECK_SIZE]]]] = True
+    for size in np.unique(unsure_size[unsure_size <= _PAIRWISE_CHECK_SIZE]).tolist():
+        # The exact smallest pairwise cosine of every unsure component of this size, a batch at a time.
+        same_size = unsure[unsure_size == size]
+        for batch in np.array_split(same_size, max(1, len(same_size) * size // 65_536)):
+            blocks = member_vectors[starts[batch][:, None] + np.arange(size)]
+            smallest = np.matmul(blocks, blocks.transpose(0, 2, 1)).min(axis=(1, 2))
+            hard[groups[starts[batch[smallest < link_floor]]]] = True
 
     if facts is not None:
         # Entities: a component whose members name one entity set (or none) cannot clash.

@@ -48,12 +48,15 @@ _ASCII_KEY = bytes(
 )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def normalize_questions(texts: Sequence[str]) -> list[str]:
-    """:func:`normalize_question` of each text (equal results). Plain ASCII texts without "." or ","
-    - most questions - take a byte-table path with no regular expression."""
+    """:func:`normalize_question` of each text (equal results). Plain ASCII texts - most questions -
+    take a byte-table path with no regular expression, unless a "." or "," may sit in a number."""
     out = []
     for text in texts:
-        if text.isascii() and "." not in text and "," not in text:
+        if text.isascii() and (("." not in text and "," not in text) or not _DIGIT.search(text)):
             out.append(b" ".join(text.encode().translate(_ASCII_KEY).split()).decode())
         else:
             out.append(normalize_question(text))
@@ -124,30 +127,65 @@ def _number_key(token: str) -> str:
     return token
 
 
+def _token_fact(token: str) -> tuple[str | None, str | None, str | None]:
+    """What one token says about the fact: its number key, its entity word and its folded word (each or None)."""
+    if token[0].isdigit():
+        return _number_key(token), None, None
+    folded = _fold(token)
+    if not folded:
+        return None, None, None
+    if folded in _ORDINAL_WORDS:
+        return f"#{_ORDINAL_WORDS[folded]}", None, folded
+    if folded in _CARDINAL_WORDS:
+        return str(_CARDINAL_WORDS[folded]), None, folded
+    if token[0].isupper() and folded not in _FUNCTION_WORDS:
+        return None, folded, folded
+    return None, None, folded
+
+
+def _compared_text(text: str) -> str:
+    text = text[:MAX_COMPARED_CHARS]
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)  # NFKC leaves ASCII unchanged
+
+
 def fact_signature(text: str) -> FactSignature:
     """Entities (capitalised non-function words), numbers (as normalised strings) and all folded words of ``text``."""
-    text = text[:MAX_COMPARED_CHARS]
-    if not text.isascii():  # NFKC leaves ASCII unchanged
-        text = unicodedata.normalize("NFKC", text)
     entities: set[str] = set()
     numbers: set[str] = set()
     words: set[str] = set()
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if token[0].isdigit():
-            numbers.add(_number_key(token))
-            continue
-        folded = _fold(token)
-        if not folded:
-            continue
-        words.add(folded)
-        if folded in _ORDINAL_WORDS:
-            numbers.add(f"#{_ORDINAL_WORDS[folded]}")
-        elif folded in _CARDINAL_WORDS:
-            numbers.add(str(_CARDINAL_WORDS[folded]))
-        elif token[0].isupper() and folded not in _FUNCTION_WORDS:
-            entities.add(folded)
+    for token in _TOKEN.findall(_compared_text(text)):
+        number, entity, word = _token_fact(token)
+        if number is not None:
+            numbers.add(number)
+        if entity is not None:
+            entities.add(entity)
+        if word is not None:
+            words.add(word)
     return FactSignature(frozenset(entities), frozenset(numbers), frozenset(words))
+
+
+class _TokenFacts(dict):
+    """token -> ``"e" + entity``, ``"n" + number key`` or ``""`` (says nothing about the fact), filled on first use."""
+
+    def __missing__(self, token: str) -> str:
+        number, entity, _ = _token_fact(token)
+        fact = self[token] = "n" + number if number is not None else "e" + entity if entity is not None else ""
+        return fact
+
+
+def fact_keys(texts: Sequence[str]) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """``(entities, numbers)`` of :func:`fact_signature` for each text, each distinct token classified once
+    (what the merge guards need of most questions; the words only for the few joins that compare them)."""
+    known = _TokenFacts()
+    out = []
+    empty: frozenset[str] = frozenset()
+    for text in texts:
+        facts = list(filter(None, map(known.__getitem__, _TOKEN.findall(_compared_text(text)))))
+        if not facts:
+            out.append((empty, empty))
+            continue
+        out.append((frozenset(f[1:] for f in facts if f[0] == "e"), frozenset(f[1:] for f in facts if f[0] == "n")))
+    return out
 
 
 def _same_word(a: str, b: str) -> bool:
