@@ -18,7 +18,10 @@ on a shared machine); ratios are against ours in the same run.
   and the share the approximate graph holds as an edge or connects (what the clustering needs).
 * default embedder: seconds per row of the default embedder on a sample, so dedup beyond embedding is
   printed as a share of embedding the same rows.
-* ``--curve``: each size in a fresh process (peak RSS of that run alone), the stage timings, and the
+* ``--partitions P``: :func:`deduplicate_partitioned` with P partitions on the same rows (forked workers,
+  one per core): its time and how many of the one-worker duplicate pairs (rows in one cluster) it keeps
+  together, and how many of its own pairs one worker has too.
+* ``--curve``: each size in a fresh process (peak RSS of that run alone), the stage timings (CPU seconds), and the
   fitted exponent of seconds against rows. Thread counts follow ``available_cores()``; ``OMP_NUM_THREADS``
   caps them.
 """
@@ -41,6 +44,7 @@ import numpy as np
 
 from distilabel_qabias.convergence.dedup import deduplicate
 from distilabel_qabias.convergence.graph import similar_pairs
+from distilabel_qabias.convergence.partition import deduplicate_partitioned
 from distilabel_qabias.threads import available_cores
 from distilabel_qabias.embedders import DEFAULT_EMBEDDER, load_embedder
 from evaluation.questions import scaled_questions
@@ -63,6 +67,17 @@ def timed(run, *args):
 
 def run_ours(texts, vectors, embedder_name, threshold):
     return deduplicate(texts, embeddings=vectors, embedder=embedder_name, threshold=threshold)
+
+
+def pair_agreement(a: np.ndarray, b: np.ndarray) -> float:
+    """Of the row pairs that share a cluster under labels ``a``, the share that also share one under ``b``."""
+    def pairs(labels: np.ndarray) -> int:
+        sizes = np.unique(labels, return_counts=True)[1].astype(np.int64)
+        return int((sizes * (sizes - 1) // 2).sum())
+
+    width = int(b.max(initial=0)) + 1
+    both = pairs(a.astype(np.int64) * width + b)
+    return both / pairs(a) if pairs(a) else 1.0
 
 
 def run_semhash(texts, vectors, model, threshold):
@@ -122,6 +137,12 @@ def embeddings_file(rows: int, embedder_name: str) -> str:
 
 def curve_point(rows: int, embedder_name: str, path: str) -> None:
     """One size of the cost curve (run in its own process): dedup beyond embedding, and peak RSS."""
+    import types
+
+    from distilabel_qabias.convergence import dedup, result as result_module
+
+    # Stage timings in CPU seconds of this process (steadier than wall seconds on a shared machine).
+    dedup.time = result_module.time = types.SimpleNamespace(perf_counter=time.process_time)
     texts = scaled_questions(rows)  # a prefix of the largest size's questions
     vectors = np.array(np.load(path, mmap_mode="r")[:rows])
     before = peak_rss_gib()
@@ -173,6 +194,16 @@ def compare(rows: int, args, path: str) -> None:
     print(f"ours: {ours_s:.2f}s wall, {ours_cpu:.2f}s CPU ({ {k: round(v, 2) for k, v in ours.timings.items()} }); "
           f"{ours.n_duplicates} duplicates in {ours.n_clusters} clusters; refused joins {ours.refused_counts()}", flush=True)
 
+    if args.partitions:
+        split, split_s, split_cpu = timed(
+            lambda: deduplicate_partitioned(texts, embeddings=vectors, embedder=args.embedder, threshold=threshold,
+                                            partitions=args.partitions))
+        print(f"partitioned ({args.partitions} partitions, {split.timings.get('partitions_s', 0):.2f}s in the "
+              f"partitions, merge pass {split.timings.get('merge_pass_s', 0):.2f}s): {split_s:.2f}s wall, "
+              f"{split_cpu:.2f}s CPU of this process; {split.n_duplicates} duplicates in {split.n_clusters} clusters; "
+              f"one-worker pairs kept together {pair_agreement(ours.cluster_id, split.cluster_id):.1%}, its pairs "
+              f"one worker has too {pair_agreement(split.cluster_id, ours.cluster_id):.1%}", flush=True)
+
     if not args.skip_semhash:
         semhash_result, semhash_s, semhash_cpu = timed(run_semhash, texts, vectors, model, threshold)
         print(f"semhash from_embeddings + self_deduplicate: {semhash_s:.2f}s wall, {semhash_cpu:.2f}s CPU, "
@@ -216,6 +247,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=10, help="neighbours for distilabel's FaissNearestNeighbour")
     parser.add_argument("--skip-distilabel", action="store_true")
     parser.add_argument("--skip-semhash", action="store_true")
+    parser.add_argument("--partitions", type=int, default=0, help="also run the partitioned path (0: skip)")
     parser.add_argument("--embed-sample", type=int, default=2000, help="rows to time the default embedder on (0: skip)")
     parser.add_argument("--curve", type=int, nargs="+", help="row counts of the cost curve (each in its own process)")
     parser.add_argument("--_curve-point", dest="curve_point", type=int, help=argparse.SUPPRESS)

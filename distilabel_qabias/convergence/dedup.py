@@ -81,34 +81,55 @@ def deduplicate(
         exact_limit: partitions up to this many distinct texts are compared exhaustively.
         seed: seed of the approximate index of larger partitions.
     """
+    inputs, threshold = dedup_inputs(
+        questions, answers=answers, documents=documents, prompts=prompts, embedder=embedder, embeddings=embeddings,
+        threshold=threshold, representative=representative, grounded=grounded, alignment=alignment,
+        chain_margin=chain_margin, entity_guard=entity_guard, graph_margin=graph_margin, exact_limit=exact_limit,
+        seed=seed,
+    )
+    return ConvergenceResult.at(inputs, threshold)
+
+
+def dedup_inputs(
+    questions: Sequence[Any],
+    *,
+    answers: Sequence[Any] | None = None,
+    documents: Sequence[Any] | None = None,
+    prompts: Sequence[Any] | None = None,
+    embedder: str | Embedder = DEFAULT_EMBEDDER,
+    embeddings: Sequence[Any] | np.ndarray | None = None,
+    threshold: float | None = None,
+    representative: Representative = "first",
+    grounded: Sequence[Any] | None = None,
+    alignment: Sequence[Any] | None = None,
+    chain_margin: float = DEFAULT_CHAIN_MARGIN,
+    entity_guard: bool = True,
+    graph_margin: float = DEFAULT_GRAPH_MARGIN,
+    exact_limit: int = DEFAULT_EXACT_LIMIT,
+    seed: int = 0,
+) -> tuple[DedupInputs, float]:
+    """What :func:`deduplicate` clusters (exact groups, neighbour graph, fact codes) and its threshold;
+    the arguments are :func:`deduplicate`'s. The partitioned merge pass clusters these its own way."""
     n_rows = len(questions)
     columns = {"answers": answers, "documents": documents, "prompts": prompts, "grounded": grounded,
                "alignment": alignment, "embeddings": embeddings}
     for name, column in columns.items():
         if column is not None and len(column) != n_rows:
             raise ValueError(f"{name} has {len(column)} values for {n_rows} questions")
-    model = None
-    if embeddings is None:
-        model = load_embedder(embedder) if isinstance(embedder, str) else embedder
-    name = embedder if isinstance(embedder, str) else embedder.name
-    if threshold is None:
-        threshold = model.default_threshold if model is not None else DEFAULT_THRESHOLDS.get(name, FALLBACK_THRESHOLD)
-    threshold = float(threshold)
-    if not -1.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold is a cosine similarity in [-1, 1], got {threshold}")
-    priority = _priority(n_rows, representative, answers, grounded, alignment)
+    model, name, threshold = resolve_embedder(embedder, embeddings, threshold)
+    priority = representative_priority(n_rows, representative, answers, grounded, alignment)
     timings: dict[str, float] = {}
 
     started = time.perf_counter()
-    row_vectors, row_norms, row_reason = _row_vectors(embeddings, questions)
+    given_vectors, row_norms, row_reason = row_vectors(embeddings, questions)
     compared = np.fromiter((reason is None for reason in row_reason), dtype=bool, count=n_rows)
     compared_rows = np.flatnonzero(compared)
     question_text = [questions[row][:MAX_COMPARED_CHARS] for row in compared_rows.tolist()]
-    key_parts = [_normalized_codes(question_text)]
+    key_parts = [normalized_codes(question_text)]
     answer_text = None
     if answers is not None:
         answer_text = [a[:MAX_COMPARED_CHARS] if isinstance(a, str) else "" for a in (answers[r] for r in compared_rows.tolist())]
-        key_parts.append(_normalized_codes(answer_text))
+        key_parts.append(normalized_codes(answer_text))
     if documents is not None:
         key_parts.append(_codes([hashable(documents[row]) for row in compared_rows.tolist()])[0])
     # Exact repeats share a node; nodes are numbered in order of their first row.
@@ -130,10 +151,10 @@ def deduplicate(
     timings["exact_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    if row_vectors is not None:
-        vectors = row_vectors[node_first_row].astype(np.float32, copy=False)
+    if given_vectors is not None:
+        vectors = given_vectors[node_first_row].astype(np.float32, copy=False)
         vectors /= row_norms[node_first_row, None]
-        del row_vectors  # the caller's array when it was float32 already; this function's copy otherwise
+        del given_vectors  # the caller's array when it was float32 already; this function's copy otherwise
     else:
         vectors = model.encode(node_question)
         if answers is not None:
@@ -163,7 +184,23 @@ def deduplicate(
     )
     inputs.facts_for(threshold)
     timings["signatures_s"] = time.perf_counter() - started
-    return ConvergenceResult.at(inputs, threshold)
+    return inputs, threshold
+
+
+def resolve_embedder(
+    embedder: str | Embedder, embeddings: Any, threshold: float | None
+) -> tuple[Embedder | None, str, float]:
+    """The embedder (loaded only without ``embeddings``), its name, and the threshold (its tuned one by default)."""
+    model = None
+    if embeddings is None:
+        model = load_embedder(embedder) if isinstance(embedder, str) else embedder
+    name = embedder if isinstance(embedder, str) else embedder.name
+    if threshold is None:
+        threshold = model.default_threshold if model is not None else DEFAULT_THRESHOLDS.get(name, FALLBACK_THRESHOLD)
+    threshold = float(threshold)
+    if not -1.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold is a cosine similarity in [-1, 1], got {threshold}")
+    return model, name, threshold
 
 
 def _codes(values: Sequence[Hashable]) -> tuple[np.ndarray, list[Hashable]]:
@@ -173,14 +210,14 @@ def _codes(values: Sequence[Hashable]) -> tuple[np.ndarray, list[Hashable]]:
     return codes, list(code_of)
 
 
-def _normalized_codes(texts: list[str]) -> np.ndarray:
+def normalized_codes(texts: list[str]) -> np.ndarray:
     """Per text, a code shared exactly by the texts with the same normalised key (each distinct text normalised once)."""
     verbatim, distinct = _codes(texts)
     keys, _ = _codes(normalize_questions(distinct))
     return keys[verbatim]
 
 
-def _row_vectors(
+def row_vectors(
     embeddings: Any, questions: Sequence[Any]
 ) -> tuple[np.ndarray | None, np.ndarray | None, list[str | None]]:
     """``embeddings`` as a matrix (None without them; a float16/32/64 array is not copied, so float16
@@ -216,7 +253,7 @@ def _row_vectors(
     return matrix, norms, reasons
 
 
-def _priority(
+def representative_priority(
     n_rows: int,
     representative: str,
     answers: Sequence[Any] | None,

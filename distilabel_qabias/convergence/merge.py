@@ -115,10 +115,13 @@ class Merges:
 
 
 def merge_guarded(
-    vectors: np.ndarray, graph: NeighbourGraph, threshold: float, *, chain_margin: float, facts: NodeFacts | None
+    vectors: np.ndarray, graph: NeighbourGraph, threshold: float, *, chain_margin: float, facts: NodeFacts | None,
+    stands_for: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Merges:
     """Clusters of the nodes (rows of ``vectors``) along ``graph`` edges >= ``threshold``; ``facts=None``
-    turns the fact guard off."""
+    turns the fact guard off. ``stands_for=(sums, sizes)``: node i stands for a cluster of ``sizes[i]``
+    nodes whose vectors sum to ``sums[i]`` (a partition's cluster in the merge pass), so the chaining
+    guard averages over the clusters' members, as one search over all of them would."""
     n_nodes = len(vectors)
     usable = graph.above(threshold)
     src, dst, score = graph.src[:usable], graph.dst[:usable], graph.score[:usable]
@@ -133,12 +136,15 @@ def merge_guarded(
     n_components, component = connected_components(
         sparse.coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n_nodes, n_nodes)), directed=False
     )
-    hard = _components_needing_order(vectors, component, n_components, link_floor, facts)
+    if stands_for is None:
+        hard = _components_needing_order(vectors, component, n_components, link_floor, facts)
+    else:  # the centroid bound holds for unit members only: every join is checked
+        hard = np.bincount(component, minlength=n_components) > 1
     hard_edge = hard[component[src]]
     forest = [_spanning_forest(n_nodes, src[~hard_edge], dst[~hard_edge], score[~hard_edge])]
     labels = component.astype(np.int64)
     if hard_edge.any():
-        ordered = _kruskal(vectors, src[hard_edge], dst[hard_edge], score[hard_edge], link_floor, facts)
+        ordered = _kruskal(vectors, src[hard_edge], dst[hard_edge], score[hard_edge], link_floor, facts, stands_for)
         hard_nodes = np.flatnonzero(hard[component])
         labels[hard_nodes] = n_components + ordered.labels[hard_nodes]
         forest.append((ordered.forest_src, ordered.forest_dst, ordered.forest_score))
@@ -249,7 +255,8 @@ _SEVERAL = -1  # entity code of a cluster whose questions name several entity se
 
 
 def _kruskal(
-    vectors: np.ndarray, src: np.ndarray, dst: np.ndarray, score: np.ndarray, link_floor: float, facts: NodeFacts | None
+    vectors: np.ndarray, src: np.ndarray, dst: np.ndarray, score: np.ndarray, link_floor: float, facts: NodeFacts | None,
+    stands_for: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Merges:
     """Union-find over ``src - dst`` edges (most similar first) with both guards checked at every join.
 
@@ -265,7 +272,9 @@ def _kruskal(
     labels = np.arange(len(nodes))  # the same, as an array for the chunk filter
     members: dict[int, list[int]] = {}
     sums: dict[int, np.ndarray] = {}
-    node_vectors = vectors[nodes]
+    node_vectors = vectors[nodes] if stands_for is None else stands_for[0][nodes]
+    weight: dict[int, int] = {}  # per root: the nodes it stands for, when not its member count
+    node_size = None if stands_for is None else stands_for[1][nodes].tolist()
     if facts is not None:
         number = facts.number_code[nodes].tolist()
         entity = facts.entity_code[nodes].tolist()
@@ -307,7 +316,10 @@ def _kruskal(
                         refused_reason.append("entity")
                         continue
             group_a, group_b = members.get(root_a), members.get(root_b)
-            size_a, size_b = len(group_a) if group_a else 1, len(group_b) if group_b else 1
+            if node_size is None:
+                size_a, size_b = len(group_a) if group_a else 1, len(group_b) if group_b else 1
+            else:
+                size_a, size_b = weight.get(root_a, node_size[root_a]), weight.get(root_b, node_size[root_b])
             sum_a = sums.get(root_a)
             sum_b = sums.get(root_b)
             sum_a = node_vectors[root_a] if sum_a is None else sum_a
@@ -326,6 +338,9 @@ def _kruskal(
             group_a.extend(group_b)
             sums[root_a] = sum_a + sum_b
             sums.pop(root_b, None)
+            if node_size is not None:
+                weight[root_a] = size_a + size_b
+                weight.pop(root_b, None)
             if facts is not None:
                 code_a, code_b = entity[root_a], entity[root_b]
                 if code_b and code_b != code_a:

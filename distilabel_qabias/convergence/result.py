@@ -115,6 +115,15 @@ class ConvergenceResult:
         merges = merge_guarded(
             inputs.vectors, inputs.graph, threshold, chain_margin=inputs.chain_margin, facts=inputs.facts_for(threshold)
         )
+        return cls.from_merges(inputs, threshold, merges, started)
+
+    @classmethod
+    def from_merges(
+        cls, inputs: DedupInputs, threshold: float, merges: Merges, started: float | None = None
+    ) -> "ConvergenceResult":
+        """The result of clusters already merged (``merges.labels`` per node, joined along ``merges.forest_*``):
+        representatives, scores, links and prompts; ``started`` times the clustering from then."""
+        started = time.perf_counter() if started is None else started
         n_rows = len(inputs.row_node)
         rows = np.arange(n_rows)
         compared = inputs.row_node >= 0

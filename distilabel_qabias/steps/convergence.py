@@ -6,6 +6,7 @@ The Step reads the rows and writes the cluster columns and keep flag; the cluste
 
 # No `from __future__ import annotations`: distilabel inspects the real `StepInput` annotation of `process`.
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
 from distilabel.mixins.runtime_parameters import RuntimeParameter
@@ -16,6 +17,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from distilabel_qabias import schema
 from distilabel_qabias.convergence.dedup import deduplicate
 from distilabel_qabias.convergence.merge import DEFAULT_CHAIN_MARGIN
+from distilabel_qabias.convergence.partition import deduplicate_partitioned
 from distilabel_qabias.convergence.result import ConvergenceResult
 from distilabel_qabias.embedders import DEFAULT_EMBEDDER
 from distilabel_qabias.steps.base import set_aside_non_text, set_keep, text_cell
@@ -70,6 +72,10 @@ class DeduplicateConvergentQuestions(GlobalStep):
             `qabias_grounded`, then `qabias_alignment_score`, when present) or `"longest_answer"`
             (needs `answer_column`). Defaults to `"first"`.
         artifact_name: name of the saved artifact. Defaults to `"qabias_convergence"`.
+        partitions: split the rows into this many partitions (spherical k-means of the vectors; by document
+            with `per_document`), deduplicate them in parallel processes, then merge the partitions'
+            representatives in one pass (as SemDeDup does). `None` (default): one search over all rows.
+            With `per_document` the clusters are exactly the one-search ones; otherwise nearly (README).
         threshold: runtime parameter, see below.
         chain_margin: runtime parameter, see below.
         entity_guard: runtime parameter, see below.
@@ -161,6 +167,7 @@ class DeduplicateConvergentQuestions(GlobalStep):
     embeddings_column: Optional[str] = None
     representative: Literal["first", "best_grounded", "longest_answer"] = "first"
     artifact_name: str = "qabias_convergence"
+    partitions: Optional[int] = Field(default=None, ge=1)
 
     threshold: Optional[RuntimeParameter[float]] = Field(
         default=None,
@@ -234,7 +241,9 @@ class DeduplicateConvergentQuestions(GlobalStep):
             return [row.get(name) for row in inputs] if name else None
 
         best_grounded = self.representative == "best_grounded"
-        result = deduplicate(
+        partitioned = self.partitions is not None and self.partitions > 1
+        run = partial(deduplicate_partitioned, partitions=self.partitions) if partitioned else deduplicate
+        result = run(
             [text for text, _ in cells],
             answers=column(self.answer_column),
             documents=column(self.document_column) if self.per_document else None,
