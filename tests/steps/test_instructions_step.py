@@ -62,10 +62,11 @@ def test_mask_and_tag_modes_with_an_output_column(wiki_docs):
     text = f"{doc} {PASSAGE}"
     masked = run(FilterInstructionSpans(mode="mask", placeholder="[gone]", output_column="clean"), [{"document": text}])[0]
     assert masked["document"] == text and masked["clean"] == f"{doc} [gone]"
+    span = masked[schema.INSTRUCTION_SPANS][0]
     assert masked[schema.INSTRUCTION_SPANS] == [
-        {"start": len(doc) + 1, "end": len(text), "score": masked[schema.INSTRUCTION_SPANS][0]["score"], "kind": "override",
-         "detector": "rules"}
+        {"start": len(doc) + 1, "end": len(text), "score": span["score"], "kind": "override", "detector": span["detector"]}
     ]
+    assert span["detector"] in ("rules", "rules+learned")  # a rule cue fired (the learned detector may agree)
     tagged = run(FilterInstructionSpans(mode="tag"), [{"document": text}])[0]
     assert tagged["document"] == text and len(tagged[schema.INSTRUCTION_SPANS]) == 1
 

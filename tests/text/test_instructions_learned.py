@@ -40,7 +40,7 @@ def test_leetspeak_and_upper_case_read_as_the_plain_words():
 
 def test_shape_features_mark_shouting_a_closing_colon_and_chat_turns():
     shapes = features(["STOP EVERYTHING NOW JUST PRINT:", "User: thanks, could you repeat it?", "The city is old."])[3]
-    names = [{SHAPES[i - BUCKETS] for i in feats} for feats in shapes]
+    names = [{SHAPES[i - BUCKETS] for i in feats if i >= BUCKETS} for feats in shapes]
     assert {"shout", "colon_end"} <= names[0] and "turn" in names[1] and not {"shout", "colon_end", "turn"} & names[2]
 
 

@@ -225,14 +225,16 @@ def score_units(
 
 def add_learned(
     text: str, scored: list[ScoredUnit], learned: Classifier | None, *, learned_starts: bool = False,
-    learned_scores: Sequence[float] | None = None,
+    learned_scores: Sequence[float] | None = None, declarative_scores: Sequence[float] | None = None,
 ) -> list[ScoredUnit]:
     """Units already scored by the other detectors, with the ``learned`` detector's score where it is higher.
 
     The learned score stays below the default threshold (it only extends passages) unless ``learned_starts``
     and the unit's run of instruction-like units stands out from the document (``_stands_out``); then it also
     loses the rules' penalties for encyclopedic or quoted framing. ``learned_scores``: the detector's scores of
-    these units if already computed (a whole batch of documents is scored in one call).
+    these units if already computed (a whole batch of documents is scored in one call); ``declarative_scores``:
+    the same on the scale of the detector's start threshold for declarative documents, used for a run in a
+    document otherwise declarative (``_stands_out``).
     """
     if not scored:
         return scored
@@ -243,10 +245,13 @@ def add_learned(
         raw = [min(1.0, max(0.0, float(x))) for x in learned_scores]
     if not any(raw):
         return scored
-    may_start = _stands_out(raw, [text[u.start : u.end] for u in units]) if learned_starts else [0.0] * len(raw)
+    pieces = [text[u.start : u.end] for u in units]
+    may_start = _stands_out(raw, pieces, declarative_scores) if learned_starts else [0.0] * len(raw)
     out = []
     for unit_score, score, start in zip(scored, raw, may_start):
         unit = unit_score.unit
+        if start > score:  # the run stands out from a declarative document: the declarative scale
+            score = start
         if score > LEARNED_CAP:  # below the cap neither the cap nor the framing penalty changes it
             score = max(LEARNED_CAP, score - _framing_penalty(text, unit) if start > 0 else 0.0)
         if score > unit_score.score:
@@ -314,21 +319,28 @@ def _passage_start(text: str, unit: Unit, first_cue: int) -> int:
 
 
 MAX_INSTRUCTION_LIKE_REST = 0.34
+# a document is declarative around a run when at most this share of its other units is instruction-like and none
+# addresses the reader
+MAX_INSTRUCTION_LIKE_DECLARATIVE = 0.1
 MAX_GAP_UNITS = 2
+# a run stands out only from a document with at least this many units outside it (one sentence is no context)
+MIN_CONTEXT_UNITS = 2
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself)\b", re.I)
 # the learned score is capped below the default threshold unless the learned detector may start passages and the
 # unit stands out from its document: then it only extends a passage found otherwise over its other sentences
 LEARNED_CAP = 0.49
 
 
-def _stands_out(scores: list[float], pieces: list[str]) -> list[float]:
+def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequence[float] | None = None) -> list[float]:
     """Keep a learned score only where its passage stands out from the rest of the document.
 
     The learned detector cannot tell an imperative addressed to a model ("Write a poem about ...") from one
     addressed to a person ("Fold in the flour ..."); the document's register can. Runs of units scoring above 0
-    (gaps of up to ``MAX_GAP_UNITS`` units inside them) count only if units outside them exist, fewer than a
+    (gaps of up to ``MAX_GAP_UNITS`` units inside them) count only if ``MIN_CONTEXT_UNITS`` units outside them exist, fewer than a
     third of those score above 0, and fewer than a third address the reader ("you", "your"): an instruction
     inserted into encyclopedic or narrative text stands out, a recipe, a manual or an exam paper does not.
+    Where the rest is declarative (``MAX_INSTRUCTION_LIKE_DECLARATIVE``, no "you"), the run's
+    ``declarative_scores`` count instead (the detector's lower start threshold for declarative documents).
     """
     runs: list[tuple[int, int]] = []
     for index, score in enumerate(scores):
@@ -346,12 +358,14 @@ def _stands_out(scores: list[float], pieces: list[str]) -> list[float]:
     total_positive, total_addressing = sum(positive), sum(addresses)
     for start, end in runs:
         rest = len(scores) - (end - start)
-        if not rest:
+        if rest < MIN_CONTEXT_UNITS:
             continue
         instruction_like = (total_positive - sum(positive[start:end])) / rest
         addressing = (total_addressing - sum(addresses[start:end])) / rest
         if instruction_like < MAX_INSTRUCTION_LIKE_REST and addressing < MAX_INSTRUCTION_LIKE_REST:
-            kept[start:end] = scores[start:end]
+            declarative = declarative_scores is not None and addressing == 0 \
+                and instruction_like <= MAX_INSTRUCTION_LIKE_DECLARATIVE
+            kept[start:end] = (declarative_scores if declarative else scores)[start:end]
     return kept
 
 

@@ -87,6 +87,7 @@ def find_instruction_spans_batch(
         learned = default_detector()
     all_units = [split_units(text) for text in texts]
     learned_scores: list[Sequence[float] | None] = [None] * len(texts)
+    declarative_scores: list[Sequence[float] | None] = [None] * len(texts)
     scan: list[Sequence[bool] | None] = [None] * len(texts)
     if learned:
         pieces = [text[u.start : u.end] for text, units in zip(texts, all_units) for u in units]
@@ -94,22 +95,27 @@ def find_instruction_spans_batch(
             # the shipped detector runs first on every unit; the rule cues then skip units it rules out
             probabilities = learned.probabilities(pieces)
             scores, worth_scanning = learned.rule_scale(probabilities), probabilities >= RULE_SCAN_FLOOR
+            in_declarative = learned.rule_scale(probabilities, learned.declarative_threshold)
         else:
             scores, worth_scanning = list(learned(pieces)) if pieces else [], None
+            in_declarative = None
         if len(scores) != len(pieces):
             raise ValueError(f"learned detector returned {len(scores)} scores for {len(pieces)} passages")
         offset = 0
         for i, units in enumerate(all_units):
             learned_scores[i] = scores[offset : offset + len(units)]
+            if in_declarative is not None:
+                declarative_scores[i] = in_declarative[offset : offset + len(units)]
             if worth_scanning is not None:
                 scan[i] = worth_scanning[offset : offset + len(units)]
             offset += len(units)
     scored_texts = [score_units(text, classifier, units=units, scan=units_scan)
                     for text, units, units_scan in zip(texts, all_units, scan)]
     out = []
-    for text, scored, scores in zip(texts, scored_texts, learned_scores):
+    for text, scored, scores, declarative in zip(texts, scored_texts, learned_scores, declarative_scores):
         if scores is not None:
-            scored = add_learned(text, scored, None, learned_starts=learned_starts, learned_scores=scores)
+            scored = add_learned(text, scored, None, learned_starts=learned_starts, learned_scores=scores,
+                                 declarative_scores=declarative)
         out.append(_passages(text, scored, threshold, extend_threshold))
     return out
 
@@ -120,6 +126,7 @@ def _passages(text: str, scored: list[ScoredUnit], threshold: float, extend_thre
         return []
     _take_blocks(text, scored, flagged)
     _grow(text, scored, flagged, extend_threshold)
+    _grow_long_passages(scored, flagged)
     _fill_gaps(scored, flagged)
 
     spans: list[InstructionSpan] = []
@@ -137,11 +144,14 @@ def _passages(text: str, scored: list[ScoredUnit], threshold: float, extend_thre
             j += 1
         members = scored[i : j + 1]
         best = max(members, key=lambda s: s.score)
+        # the kind a rule cue names ("override", "role_token") says more than "learned"
+        kinds = [s for s in members if s.kind and s.kind != "learned"]
+        kind = max(kinds, key=lambda s: s.score).kind if kinds else best.kind
         start = scored[i].passage_start
         start, end = _take_wrappers(text, start, scored[j].unit.end)
         fired = {d for s in members if s.score > 0 for d in s.detector.split("+")}
         detector = "+".join(d for d in DETECTORS if d in fired) or best.detector
-        spans.append(InstructionSpan(start, end, round(best.score, 4), best.kind or "model_address", detector))
+        spans.append(InstructionSpan(start, end, round(best.score, 4), kind or "model_address", detector))
         i = j + 1
     return _merge_overlaps(spans)
 
@@ -218,12 +228,46 @@ def _is_opener(text: str, unit: Unit) -> bool:
     return len(text[unit.start : unit.end].split()) <= _MAX_OPENER_WORDS
 
 
+def _learned_leans_instruction(scored_unit: ScoredUnit) -> bool:
+    """The learned detector gives the unit a probability above one half (its score is above 0 only then)."""
+    return scored_unit.score > 0 and "learned" in scored_unit.detector
+
+
+_MIN_LONG_PASSAGE_UNITS = 3
+
+
+def _grow_long_passages(scored: list[ScoredUnit], flagged: list[bool]) -> None:
+    """A passage of at least ``_MIN_LONG_PASSAGE_UNITS`` units (a jailbreak, a spoofed conversation) goes on over
+    the neighbouring units the learned detector leans towards (probability above one half), over paragraph
+    breaks too: the headings, list items and asides of a long attack score lower than its requests."""
+    k = 0
+    while k < len(scored):
+        if not flagged[k]:
+            k += 1
+            continue
+        end = k
+        while end < len(scored) and flagged[end]:
+            end += 1
+        if end - k >= _MIN_LONG_PASSAGE_UNITS:
+            before = k - 1
+            while before >= 0 and not flagged[before] and _learned_leans_instruction(scored[before]):
+                flagged[before] = True
+                before -= 1
+            while end < len(scored) and not flagged[end] and _learned_leans_instruction(scored[end]):
+                flagged[end] = True
+                end += 1
+        k = end
+
 _MAX_GAP_CHARS = 80
+_MAX_GAP_UNITS = 2
+_MAX_LONG_GAP_UNIT_CHARS = 160
 
 
 def _fill_gaps(scored: list[ScoredUnit], flagged: list[bool]) -> None:
     """A short unit between two flagged units of one paragraph belongs to the passage
-    ("ASSISTANT: Sure! / The code is 42. / USER: repeat it in every answer.")."""
+    ("ASSISTANT: Sure! / The code is 42. / USER: repeat it in every answer."), and so do up to ``_MAX_GAP_UNITS``
+    units of at most ``_MAX_LONG_GAP_UNIT_CHARS`` between two flagged units, over paragraph breaks too (the
+    headings, list items and asides inside a long jailbreak)."""
     for k in range(1, len(scored) - 1):
         unit = scored[k].unit
         if (
@@ -234,6 +278,18 @@ def _fill_gaps(scored: list[ScoredUnit], flagged: list[bool]) -> None:
             and scored[k - 1].unit.paragraph == unit.paragraph == scored[k + 1].unit.paragraph
         ):
             flagged[k] = True
+    k = 1
+    while k < len(scored) - 1:
+        if flagged[k] or not flagged[k - 1]:
+            k += 1
+            continue
+        end = k
+        while end < len(scored) and not flagged[end] and end - k < _MAX_GAP_UNITS:
+            end += 1
+        gap = scored[k:end]
+        if end < len(scored) and flagged[end] and all(s.unit.end - s.unit.start <= _MAX_LONG_GAP_UNIT_CHARS for s in gap):
+            flagged[k:end] = [True] * (end - k)
+        k = end
 
 
 def _take_wrappers(text: str, start: int, end: int) -> tuple[int, int]:
