@@ -149,6 +149,17 @@ def _fresh(embedder, texts):
 
 
 @pytest.mark.slow
+def test_minilm_int8_gives_the_same_vectors_when_texts_are_tokenised_in_chunks(wiki_docs, monkeypatch):
+    from distilabel_qabias import onnx_encoder
+
+    embedder = load_embedder("minilm-int8")
+    texts = _sentences(wiki_docs, 60) + [f"Who founded {d.title}?" for d in wiki_docs[:20]]
+    whole = _fresh(embedder, texts)
+    monkeypatch.setattr(onnx_encoder, "CHUNK_SIZE", 7)  # many chunks, each split into batches of one token length
+    assert np.abs(_fresh(embedder, texts) - whole).max() < 1e-5
+
+
+@pytest.mark.slow
 def test_int8_export_is_cached_and_reused(tmp_path, monkeypatch):
     import onnx
 
@@ -161,8 +172,10 @@ def test_int8_export_is_cached_and_reused(tmp_path, monkeypatch):
     stamp = first.stat().st_mtime_ns
     assert quantized_onnx_model(model_dir) == first and first.stat().st_mtime_ns == stamp
     assert list((tmp_path / "cache").iterdir()) == [first]  # no export leftovers
-    operators = {node.op_type for node in onnx.load(str(first), load_external_data=False).graph.node}
+    graph = onnx.load(str(first), load_external_data=False).graph
+    operators = {node.op_type for node in graph.node}
     assert "DynamicQuantizeLinear" not in operators and {"QuantizeLinear", "MatMulIntegerToFloat"} <= operators
+    assert [tensor.name for tensor in graph.input] == ["input_ids"]  # batches of one token length: no padding, no mask
 
 
 def test_a_missing_dependency_is_one_line():
