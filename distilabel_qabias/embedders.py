@@ -51,6 +51,8 @@ FALLBACK_THRESHOLD = 0.88
 
 # Cap on cached rows per embedder (1M rows of a 384-d model is ~1.5 GiB); the cache is cleared when full.
 MAX_CACHED_ROWS = 2_000_000
+# Rows normalised at a time (bounds the temporary copies of a large call).
+NORMALISE_ROWS = 65_536
 # Texts per call to a wrapped distilabel Embeddings (its sentence-transformers model takes one call as one batch).
 DISTILABEL_BATCH = 256
 
@@ -61,10 +63,14 @@ def embedding_threads() -> int:
     return max(1, int(configured)) if configured.isdigit() else available_cores()
 
 
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.nan_to_num(np.asarray(vectors, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0.0, 1.0, norms)
+def _unit_rows_into(vectors: Any, out: np.ndarray) -> np.ndarray:
+    """``vectors`` scaled to unit rows into ``out`` (NaN and infinities -> 0, zero rows stay zero), a
+    block of rows at a time, so a million rows need no full-size temporary copies."""
+    for start in range(0, len(out), NORMALISE_ROWS):
+        block = np.nan_to_num(np.asarray(vectors[start : start + NORMALISE_ROWS], dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        np.divide(block, np.where(norms == 0.0, 1.0, norms), out=out[start : start + NORMALISE_ROWS])
+    return out
 
 
 @dataclass
@@ -78,19 +84,24 @@ class _EmbeddingCache:
     def lookup(self, texts: Sequence[str]) -> np.ndarray:
         return np.fromiter((self.rows.get(t, -1) for t in texts), dtype=np.int64, count=len(texts))
 
-    def add(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        if len(self.rows) + len(texts) > MAX_CACHED_ROWS:
-            self.rows.clear()
-            self.matrix = None
+    def has_room(self, count: int) -> bool:
+        return len(self.rows) + count <= MAX_CACHED_ROWS
+
+    def reserve(self, count: int) -> np.ndarray:
+        """The next ``count`` rows of the matrix (grown if needed), for :meth:`register` to claim."""
         start = len(self.rows)
-        needed = start + len(texts)
+        needed = start + count
         if self.matrix is None or needed > len(self.matrix):
             capacity = max(needed, 2 * (0 if self.matrix is None else len(self.matrix)), 1024)
             grown = np.empty((capacity, self.dim), dtype=np.float32)
             if self.matrix is not None:
                 grown[:start] = self.matrix[:start]
             self.matrix = grown
-        self.matrix[start:needed] = vectors
+        return self.matrix[start:needed]
+
+    def register(self, texts: Sequence[str]) -> None:
+        """The reserved rows, once written, belong to ``texts``."""
+        start = len(self.rows)
         for offset, text in enumerate(texts):
             self.rows[text] = start + offset
 
@@ -112,7 +123,7 @@ class Embedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         with self._lock:
@@ -121,14 +132,22 @@ class Embedder:
             if len(missing):
                 # Each distinct missing text is embedded once, blank ones are left at zero.
                 todo = list(dict.fromkeys(texts[i] for i in missing))
-                vectors = np.zeros((len(todo), self.dim), dtype=np.float32)
+                if not self._cache.has_room(len(todo)):  # full: start again from this call's texts
+                    self._cache = _EmbeddingCache(self.dim)
+                    todo = list(dict.fromkeys(texts))
+                block = self._cache.reserve(len(todo))
                 non_blank = [i for i, t in enumerate(todo) if t.strip()]
-                if non_blank:
-                    vectors[non_blank] = _unit_rows(self._encode_batch([todo[i] for i in non_blank]))
-                self._cache.add(todo, vectors)
+                if len(non_blank) == len(todo):
+                    _unit_rows_into(self._encode_batch(todo), block)
+                else:
+                    block[:] = 0.0
+                    if non_blank:
+                        vectors = self._encode_batch([todo[i] for i in non_blank])
+                        block[non_blank] = _unit_rows_into(vectors, np.empty((len(non_blank), self.dim), dtype=np.float32))
+                self._cache.register(todo)
                 rows = self._cache.lookup(texts)
             assert self._cache.matrix is not None
-            out[:] = self._cache.matrix[rows]
+            np.take(self._cache.matrix, rows, axis=0, out=out)
         return out
 
     def clear_cache(self) -> None:

@@ -58,6 +58,16 @@ def test_cache_embeds_each_text_once(wiki_docs):
     assert calls[-1] == ["A sentence that was never embedded before."]
 
 
+def test_a_full_cache_starts_again_without_mixing_up_rows(wiki_docs, monkeypatch):
+    monkeypatch.setattr(embedders, "MAX_CACHED_ROWS", 8)
+    embedder = Embedder("small-cache", 256, lambda texts: load_embedder("wordllama").encode(texts))
+    texts = _sentences(wiki_docs, 12)
+    embedder.encode(texts[:6])
+    mixed = texts[:2] + texts[6:12]  # two cached rows, six new ones: more than the cache has room for
+    assert np.allclose(embedder.encode(mixed), load_embedder("wordllama").encode(mixed), atol=1e-6)
+    assert np.allclose(embedder.encode(texts[:2]), load_embedder("wordllama").encode(texts[:2]), atol=1e-6)
+
+
 def test_empty_input_and_bad_name():
     assert load_embedder("wordllama").encode([]).shape == (0, 256)
     with pytest.raises(ValueError):
