@@ -21,9 +21,10 @@ on a shared machine); ratios are against ours in the same run.
 * ``--partitions P``: :func:`deduplicate_partitioned` with P partitions on the same rows (forked workers,
   one per core): its time and how many of the one-worker duplicate pairs (rows in one cluster) it keeps
   together, and how many of its own pairs one worker has too.
-* ``--curve``: each size in a fresh process (peak RSS of that run alone), the stage timings (CPU seconds), and the
+* ``--curve``: each size in a fresh process (peak RSS of that run alone), the stage timings (CPU seconds; the
+  kernel's share is printed apart: on this machine zeroing fresh transparent huge pages is much of it), and the
   fitted exponent of seconds against rows. Thread counts follow ``available_cores()``; ``OMP_NUM_THREADS``
-  caps them.
+  caps them. ``--curve-partitions P``: the largest size again through :func:`deduplicate_partitioned`.
 """
 
 from __future__ import annotations
@@ -135,20 +136,37 @@ def embeddings_file(rows: int, embedder_name: str) -> str:
     return path
 
 
-def curve_point(rows: int, embedder_name: str, path: str) -> None:
-    """One size of the cost curve (run in its own process): dedup beyond embedding, and peak RSS."""
+def curve_point(rows: int, embedder_name: str, path: str, partitions: int = 0) -> None:
+    """One size of the cost curve (run in its own process): dedup beyond embedding, and peak RSS. With
+    ``partitions``, :func:`deduplicate_partitioned` instead, and its agreement with the one-search run
+    of the same size (whose cluster labels that run left next to the embeddings)."""
     import types
 
-    from distilabel_qabias.convergence import dedup, result as result_module
+    from distilabel_qabias.convergence import dedup, partition, result as result_module
 
     # Stage timings in CPU seconds of this process (steadier than wall seconds on a shared machine).
-    dedup.time = result_module.time = types.SimpleNamespace(perf_counter=time.process_time)
+    dedup.time = partition.time = result_module.time = types.SimpleNamespace(perf_counter=time.process_time)
     texts = scaled_questions(rows)  # a prefix of the largest size's questions
     vectors = np.array(np.load(path, mmap_mode="r")[:rows])
     before = peak_rss_gib()
-    result, seconds, cpu = timed(run_ours, texts, vectors, embedder_name, None)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    if partitions:
+        result, seconds, cpu = timed(lambda: deduplicate_partitioned(
+            texts, embeddings=vectors, embedder=embedder_name, partitions=partitions))
+    else:
+        result, seconds, cpu = timed(run_ours, texts, vectors, embedder_name, None)
+    system = resource.getrusage(resource.RUSAGE_SELF).ru_stime - usage.ru_stime
+    labels_path = f"{path}.clusters_{rows}.npy"
+    agreement = {}
+    if not partitions:
+        np.save(labels_path, result.cluster_id)
+    elif os.path.exists(labels_path):
+        one = np.load(labels_path)
+        agreement = {"one_search_pairs_kept": round(pair_agreement(one, result.cluster_id), 4),
+                     "pairs_one_search_has": round(pair_agreement(result.cluster_id, one), 4)}
     print(json.dumps({
-        "rows": rows, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+        "rows": rows, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "system_cpu_seconds": round(system, 2),
+        **agreement,
         "timings": {k: round(v, 2) for k, v in result.timings.items()},
         "peak_rss_gib": round(peak_rss_gib(), 2), "rss_before_dedup_gib": round(before, 2),
         "edges": len(result.inputs.graph), "duplicates": result.n_duplicates, "clusters": result.n_clusters,
@@ -163,16 +181,22 @@ def exponent(points: list[dict], key: str) -> tuple[float, str]:
     return float(np.polyfit(x, y, 1)[0]), steps
 
 
-def cost_curve(sizes: list[int], embedder_name: str, path: str) -> None:
-    points = []
-    for rows in sizes:
-        out = subprocess.run([sys.executable, __file__, "--_curve-point", str(rows), "--embedder", embedder_name,
-                              "--_embeddings", path], capture_output=True, text=True, check=True)
-        point = json.loads(out.stdout.strip().splitlines()[-1])
-        points.append(point)
-        print(f"{rows:>9} rows: {point['seconds']:7.1f}s wall, {point['cpu_seconds']:7.1f}s CPU beyond embedding "
-              f"{point['timings']}, peak RSS {point['peak_rss_gib']:.2f} GiB ({point['rss_before_dedup_gib']:.2f} "
-              f"before dedup), {point['edges']} edges", flush=True)
+def run_curve_point(rows: int, embedder_name: str, path: str, partitions: int = 0) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--_curve-point", str(rows), "--embedder", embedder_name,
+                          "--_embeddings", path, "--_partitions", str(partitions)],
+                         capture_output=True, text=True, check=True)
+    point = json.loads(out.stdout.strip().splitlines()[-1])
+    agreement = (f"; one-search pairs kept together {point['one_search_pairs_kept']:.1%}, its pairs one search has "
+                 f"{point['pairs_one_search_has']:.1%}" if "one_search_pairs_kept" in point else "")
+    print(f"{rows:>9} rows{f' ({partitions} partitions)' if partitions else ''}: {point['seconds']:7.1f}s wall, "
+          f"{point['cpu_seconds']:7.1f}s CPU ({point['system_cpu_seconds']:.1f}s of it in the kernel) beyond embedding "
+          f"{point['timings']}, peak RSS {point['peak_rss_gib']:.2f} GiB ({point['rss_before_dedup_gib']:.2f} "
+          f"before dedup), {point['edges']} edges, {point['duplicates']} duplicates{agreement}", flush=True)
+    return point
+
+
+def cost_curve(sizes: list[int], embedder_name: str, path: str, partitions: int = 0) -> None:
+    points = [run_curve_point(rows, embedder_name, path) for rows in sizes]
     if len(points) > 1:
         for key, what in (("seconds", "wall"), ("cpu_seconds", "CPU")):
             slope, steps = exponent(points, key)
@@ -180,6 +204,8 @@ def cost_curve(sizes: list[int], embedder_name: str, path: str) -> None:
     largest = points[-1]
     print(f"at {largest['rows']} rows: {largest['seconds']:.1f}s wall / {largest['cpu_seconds']:.1f}s CPU beyond embedding; "
           f"stages {largest['timings']}; peak RSS {largest['peak_rss_gib']:.2f} GiB")
+    if partitions:
+        run_curve_point(largest["rows"], embedder_name, path, partitions)
 
 
 def compare(rows: int, args, path: str) -> None:
@@ -250,14 +276,17 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=0, help="also run the partitioned path (0: skip)")
     parser.add_argument("--embed-sample", type=int, default=2000, help="rows to time the default embedder on (0: skip)")
     parser.add_argument("--curve", type=int, nargs="+", help="row counts of the cost curve (each in its own process)")
+    parser.add_argument("--curve-partitions", type=int, default=0,
+                        help="after the curve, the largest size again with deduplicate_partitioned (0: skip)")
     parser.add_argument("--_curve-point", dest="curve_point", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--_partitions", dest="point_partitions", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--_embeddings", dest="embeddings_path", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
 
     if args.curve_point:
-        curve_point(args.curve_point, args.embedder, args.embeddings_path)
+        curve_point(args.curve_point, args.embedder, args.embeddings_path, args.point_partitions)
         return
     print(f"threads: {available_cores()} (os.sched_getaffinity, capped by OMP_NUM_THREADS)")
     largest = max([args.rows, *(args.curve or [])])
@@ -267,7 +296,7 @@ def main() -> None:
     if args.rows:
         compare(args.rows, args, path)
     if args.curve:
-        cost_curve(sorted(args.curve), args.embedder, path)
+        cost_curve(sorted(args.curve), args.embedder, path, args.curve_partitions)
 
 
 if __name__ == "__main__":

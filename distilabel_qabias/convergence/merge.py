@@ -41,6 +41,8 @@ from distilabel_qabias.convergence.normalize import (
 DEFAULT_CHAIN_MARGIN = 0.0
 # Components up to this size that fail the centroid bound get their exact smallest pairwise cosine.
 _PAIRWISE_CHECK_SIZE = 64
+# Rows per piece when a vector of each member is needed (pieces this small reuse the same memory).
+_CHUNK = 8192
 
 
 class FactCodes:
@@ -175,11 +177,13 @@ def _components_needing_order(
     # Chaining: every member within angle t of the centroid puts every pair within 2t, so every
     # average link is >= cos(2t) = 2 cos(t)^2 - 1.
     local = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(members)]))
-    member_vectors = vectors[members]
-    sums = sparse.csr_matrix((np.ones(len(members), dtype=np.float32), (local, np.arange(len(members)))),
-                             shape=(len(starts), len(members))) @ member_vectors
+    sums = sparse.csr_matrix((np.ones(len(members), dtype=np.float32), (local, members)),
+                             shape=(len(starts), len(vectors))) @ vectors
     centroids = sums / np.maximum(np.sqrt(np.einsum("ij,ij->i", sums, sums)), 1e-12)[:, None]
-    closeness = np.einsum("ij,ij->i", member_vectors, centroids[local])
+    closeness = np.empty(len(members), dtype=np.float32)
+    for start in range(0, len(members), _CHUNK):  # small pieces: no copy of every member's vector at once
+        part = slice(start, start + _CHUNK)
+        closeness[part] = np.einsum("ij,ij->i", vectors[members[part]], centroids[local[part]])
     nearest_ok = np.minimum.reduceat(closeness, starts)
     bound_ok = (nearest_ok > 0) & (2 * nearest_ok.astype(np.float64) ** 2 - 1 >= link_floor)
     unsure = np.flatnonzero(~bound_ok)
@@ -188,8 +192,8 @@ def _components_needing_order(
     for size in np.unique(unsure_size[unsure_size <= _PAIRWISE_CHECK_SIZE]).tolist():
         # The exact smallest pairwise cosine of every unsure component of this size, a batch at a time.
         same_size = unsure[unsure_size == size]
-        for batch in np.array_split(same_size, max(1, len(same_size) * size // 65_536)):
-            blocks = member_vectors[starts[batch][:, None] + np.arange(size)]
+        for batch in np.array_split(same_size, max(1, len(same_size) * size // _CHUNK)):
+            blocks = vectors[members[starts[batch][:, None] + np.arange(size)]]
             smallest = np.matmul(blocks, blocks.transpose(0, 2, 1)).min(axis=(1, 2))
             hard[groups[starts[batch[smallest < link_floor]]]] = True
 
@@ -197,8 +201,9 @@ def _components_needing_order(
         # Entities: a component whose members name one entity set (or none) cannot clash.
         entity = facts.entity_code[members]
         named = entity > 0
-        pairs = np.unique(np.stack([groups[named], entity[named]], axis=1), axis=0) if named.any() else np.empty((0, 2), np.int64)
-        several = np.flatnonzero(np.bincount(pairs[:, 0], minlength=n_components) > 1) if len(pairs) else []
+        width = int(entity.max(initial=0)) + 1
+        pairs = np.unique(groups[named] * width + entity[named])  # each (component, entity set) once
+        several = np.flatnonzero(np.bincount(pairs // width, minlength=n_components) > 1)
         position = {int(c): i for i, c in enumerate(groups[starts].tolist())}
         for c in several:
             if hard[c]:

@@ -146,8 +146,8 @@ class ConvergenceResult:
         duplicate_score = np.full(n_rows, np.nan)
         duplicates = np.flatnonzero(~is_kept)
         node, kept_node = inputs.row_node[duplicates], inputs.row_node[representative[duplicates]]
-        for start in range(0, len(duplicates), 65_536):
-            part = slice(start, start + 65_536)
+        for start in range(0, len(duplicates), 8192):
+            part = slice(start, start + 8192)
             dots = np.einsum("ij,ij->i", inputs.vectors[node[part]], inputs.vectors[kept_node[part]])
             duplicate_score[duplicates[part]] = np.round(np.clip(dots.astype(np.float64), -1.0, 1.0), 6)
         same_node = node == kept_node
