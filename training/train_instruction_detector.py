@@ -76,17 +76,17 @@ def bucket(key: str) -> int:
     return zlib.crc32(key.encode("utf-8")) % 4
 
 
-def positive_units(rng: random.Random, leave_out: tuple[str, ...] = ()) -> list[str]:
-    out = []
-    for name in TRAIN_SOURCES:
-        if name in leave_out:
-            continue
-        for text in attacks(name):
-            out += units_of(text)[:MAX_UNITS_PER_TEXT]
-    for split in (TUNED, HELDOUT, HELDOUT2, HELDOUT3):
-        for template in templates(split):
-            for _ in range(3):
-                out += units_of(render_passage(template, rng)[0])
+def positive_units(rng: random.Random, leave_out: tuple[str, ...] = ()) -> dict[str, float]:
+    """Each positive unit and its share of its attack text (1 / the text's units; the first text a unit comes
+    from counts)."""
+    texts = [text for name in TRAIN_SOURCES if name not in leave_out for text in attacks(name)]
+    texts += [render_passage(template, rng)[0] for split in (TUNED, HELDOUT, HELDOUT2, HELDOUT3)
+              for template in templates(split) for _ in range(3)]
+    out: dict[str, float] = {}
+    for text in texts:
+        units = units_of(text)[:MAX_UNITS_PER_TEXT]
+        for unit in units:
+            out.setdefault(unit, 1.0 / len(units))
     return out
 
 
@@ -134,6 +134,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "distilabel_qabias" / "data" / "instruction_detector.json.gz"))
     parser.add_argument("--C", type=float, default=1.0)
+    parser.add_argument("--text-weighting", type=float, default=1.0,
+                        help="weigh a positive unit by (1 / its text's units) to this power (0: every unit alike)")
     parser.add_argument("--positive-weight", type=float, default=None,
                         help="weight of a positive unit (default: negatives / positives, balanced classes)")
     parser.add_argument("--wiki-train-buckets", default="0,2",
@@ -145,7 +147,8 @@ def main() -> None:
     started = time.perf_counter()
     rng = random.Random(SEED)
 
-    positives = list(dict.fromkeys(positive_units(rng, tuple(filter(None, args.leave_out.split(","))))))
+    shares = positive_units(rng, tuple(filter(None, args.leave_out.split(","))))
+    positives = list(shares)
     wiki = wikipedia_summaries()
     train_buckets = {int(b) for b in args.wiki_train_buckets.split(",")} - {1}
     wiki_train = [u for d in wiki if bucket(d.title) in train_buckets for u in units_of(d.text)]
@@ -171,7 +174,13 @@ def main() -> None:
     weight = len(negatives) / len(positives) if args.positive_weight is None else args.positive_weight
     model = LogisticRegression(C=args.C, max_iter=2000, class_weight={0: 1.0, 1: weight}, fit_intercept=True,
                                solver="liblinear", random_state=SEED)
-    model.fit(matrix, labels)
+    # --text-weighting: each attack text weighs the same in total, however many units it has (long jailbreaks
+    # otherwise outweigh one-line requests); the mean positive weight stays 1
+    sample_weight = np.ones(len(texts))
+    if args.text_weighting:
+        share = np.array([shares[u] for u in positives])
+        sample_weight[: len(positives)] = share ** args.text_weighting / np.mean(share ** args.text_weighting)
+    model.fit(matrix, labels, sample_weight=sample_weight)
     print(f"fitted ({time.perf_counter() - started:.0f} s)")
     weights = quantised(model.coef_[0])
     intercept = float(model.intercept_[0])

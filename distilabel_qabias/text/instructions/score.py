@@ -319,9 +319,12 @@ def _passage_start(text: str, unit: Unit, first_cue: int) -> int:
 
 
 MAX_INSTRUCTION_LIKE_REST = 0.34
-# a document is declarative around a run when at most this share of its other units is instruction-like and none
-# addresses the reader
+# a document is declarative around a run when at most this share of its other units is instruction-like, none
+# addresses the reader, and at least half of them are sentences of prose (a list of "Label: value" lines is not)
 MAX_INSTRUCTION_LIKE_DECLARATIVE = 0.1
+MIN_PROSE_DECLARATIVE = 0.5
+MAX_OPENER_WORDS = 2
+_PROSE_SENTENCE = re.compile(r"(?:\S+\s+){3,}\S*[.!?][\"'”’)\]]*\s*$")
 MAX_GAP_UNITS = 2
 # a run stands out only from a document with at least this many units outside it (one sentence is no context)
 MIN_CONTEXT_UNITS = 2
@@ -339,8 +342,9 @@ def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequ
     (gaps of up to ``MAX_GAP_UNITS`` units inside them) count only if ``MIN_CONTEXT_UNITS`` units outside them exist, fewer than a
     third of those score above 0, and fewer than a third address the reader ("you", "your"): an instruction
     inserted into encyclopedic or narrative text stands out, a recipe, a manual or an exam paper does not.
-    Where the rest is declarative (``MAX_INSTRUCTION_LIKE_DECLARATIVE``, no "you"), the run's
-    ``declarative_scores`` count instead (the detector's lower start threshold for declarative documents).
+    Where the rest is declarative prose (``MAX_INSTRUCTION_LIKE_DECLARATIVE``, no "you", ``MIN_PROSE_DECLARATIVE``), the run's
+    ``declarative_scores`` count instead (the detector's lower start threshold for declarative documents), if
+    the run holds a unit of more than ``MAX_OPENER_WORDS`` words.
     """
     runs: list[tuple[int, int]] = []
     for index, score in enumerate(scores):
@@ -356,6 +360,7 @@ def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequ
     positive = [score > 0 for score in scores]
     addresses = [bool(_SECOND_PERSON.search(piece)) for piece in pieces]
     total_positive, total_addressing = sum(positive), sum(addresses)
+    prose = [bool(_PROSE_SENTENCE.match(piece)) for piece in pieces] if declarative_scores is not None else []
     for start, end in runs:
         rest = len(scores) - (end - start)
         if rest < MIN_CONTEXT_UNITS:
@@ -364,7 +369,11 @@ def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequ
         addressing = (total_addressing - sum(addresses[start:end])) / rest
         if instruction_like < MAX_INSTRUCTION_LIKE_REST and addressing < MAX_INSTRUCTION_LIKE_REST:
             declarative = declarative_scores is not None and addressing == 0 \
-                and instruction_like <= MAX_INSTRUCTION_LIKE_DECLARATIVE
+                and instruction_like <= MAX_INSTRUCTION_LIKE_DECLARATIVE \
+                and (sum(prose) - sum(prose[start:end])) / rest >= MIN_PROSE_DECLARATIVE
+            # a unit of a word or two ("Stop.") opens a request, it is none on its own: a run of only such units
+            # is not held to the lower threshold
+            declarative = declarative and any(len(piece.split()) > MAX_OPENER_WORDS for piece in pieces[start:end])
             kept[start:end] = (declarative_scores if declarative else scores)[start:end]
     return kept
 
