@@ -5,7 +5,8 @@ representatives (as SemDeDup and NeMo Curator do), for more rows than one search
 and ``partitions``. Rows are split by spherical k-means of their vectors (:func:`partition_rows`), or by
 document when ``documents`` is given (rows of different documents never merge, so the result is exactly
 the one-worker result and no merge pass runs). Each partition is deduplicated on its own, in forked
-worker processes (at most one per core, each on ``cores // workers`` threads). The representatives of
+worker processes (at most one per core, each on ``cores // workers`` threads; one after another inside
+a process that may not fork, such as a distilabel step worker or a Ray actor). The representatives of
 all the partitions' clusters are then deduplicated together; partition clusters whose representatives
 merge become one cluster. The result is a :class:`~distilabel_qabias.convergence.result.ConvergenceResult`
 like one worker's, with the same columns and explanations: the merge forests and refused joins of the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Hashable, Sequence
@@ -136,9 +138,13 @@ def _dedup_partition(index: int) -> _PartitionOutcome:
 
 
 def _run_partitions(n_partitions: int, workers: int) -> list[_PartitionOutcome]:
-    """Each partition's outcome, in forked workers when allowed (a daemonic process, such as a distilabel
-    step worker, may not start processes: the partitions then run one after another in it)."""
+    """Each partition's outcome, in forked workers when allowed. A daemonic process (a distilabel step
+    worker) may not start processes and a Ray worker should not fork: the partitions then run one after
+    another in it."""
+    ray = sys.modules.get("ray")
+    in_ray = ray is not None and hasattr(ray, "is_initialized") and ray.is_initialized()
     can_fork = "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+    can_fork = can_fork and not in_ray
     if workers <= 1 or not can_fork:
         return [_dedup_partition(p) for p in range(n_partitions)]
     with multiprocessing.get_context("fork").Pool(workers) as pool:

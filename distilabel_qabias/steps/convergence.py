@@ -73,9 +73,11 @@ class DeduplicateConvergentQuestions(GlobalStep):
             (needs `answer_column`). Defaults to `"first"`.
         artifact_name: name of the saved artifact. Defaults to `"qabias_convergence"`.
         partitions: split the rows into this many partitions (spherical k-means of the vectors; by document
-            with `per_document`), deduplicate them in parallel processes, then merge the partitions'
-            representatives in one pass (as SemDeDup does). `None` (default): one search over all rows.
-            With `per_document` the clusters are exactly the one-search ones; otherwise nearly (README).
+            with `per_document`), deduplicate each apart, then merge the partitions' representatives in
+            one pass (as SemDeDup does). `None` (default): one search over all rows. With `per_document`
+            the clusters are exactly the one-search ones; otherwise nearly (README). Inside a pipeline the
+            partitions run one after another (step workers may not fork); `deduplicate_partitioned` run
+            directly spreads them over the cores.
         threshold: runtime parameter, see below.
         chain_margin: runtime parameter, see below.
         entity_guard: runtime parameter, see below.
