@@ -44,8 +44,9 @@ def timed(run, *args, **kwargs):
 
 
 def count_cpu_seconds(embedder) -> list[float]:
-    """Wraps ``embedder.encode`` so the process CPU seconds spent inside it add up in the returned cell."""
-    spent = [0.0]
+    """Wraps ``embedder.encode``: the process CPU seconds spent inside it add up in the returned list's
+    first cell, its second is the peak RSS (GiB) when the last call returned."""
+    spent = [0.0, 0.0]
     encode = embedder.encode
 
     def counted(texts):
@@ -54,6 +55,7 @@ def count_cpu_seconds(embedder) -> list[float]:
             return encode(texts)
         finally:
             spent[0] += time.process_time() - started
+            spent[1] = peak_rss_gib()
 
     embedder.encode = counted
     return spent
@@ -115,7 +117,7 @@ def main() -> None:
           f"embedding {embedding_s:.1f}s wall / {embedding_cpu[0]:.1f}s CPU ({distinct / embedding_s:.0f} distinct "
           f"questions/s wall), "
           f"dedup beyond embedding {beyond_s:.1f}s ({beyond_s / embedding_s:.1%} of embedding); "
-          f"peak RSS {peak:.2f} GiB")
+          f"peak RSS {peak:.2f} GiB ({embedding_cpu[1]:.2f} GiB when the embedding returned)")
     print(f"  stages (wall s): {timings}")
     print(f"  {result.n_duplicates} duplicates in {result.n_clusters} clusters")
     threads = embedding_threads()
