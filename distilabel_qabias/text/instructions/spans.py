@@ -4,7 +4,9 @@ A flagged unit grows over neighbouring units of the same paragraph that score at
 (the rest of an injected passage) or carry no words of their own, and over a paragraph break only into a unit
 scoring that much (a jailbreak of several paragraphs); a unit of at most two words right before it
 opens it ("Stop.", "Attention!"), and so do end markers before it, even across a paragraph break
-("<end of session> ---", "</s>"); a short unit between two flagged ones joins them; paired chat blocks
+("<end of session> ---", "</s>"); a short unit between two flagged ones joins them, and so do up to two units of
+up to 160 characters over paragraph breaks; a passage of three or more units goes on over the units the learned
+detector leans towards (probability above one half; the headings and list items of a long jailbreak); paired chat blocks
 (``<|im_start|> ... <|im_end|>``, ``[INST] ... [/INST]``, ``<<SYS>> ... <</SYS>>``, ``<system> ... </system>``) are
 taken whole; wrappers around a span (brackets, ``**``, ``<!-- -->``, quotes) go with it.
 """
@@ -37,8 +39,8 @@ _BLOCK_PAIRS = (
 )
 _MAX_BLOCK_CHARS = 3000
 # units the shipped learned detector gives a probability below this are not scanned by the rule cues: on the
-# template sets the rules were developed on, 0.3% of the units the rules flag fall below it, and half of all
-# Wikipedia units do (so the rules run on half as many units)
+# template sets the rules were developed on, none of the units the rules flag fall below it with the shipped
+# weights, and 80% of Wikipedia units do (so the rules run on a fifth of the units)
 RULE_SCAN_FLOOR = 0.05
 
 _WRAPPERS = (("<!--", "-->"), ("[", "]"), ("(", ")"), ("{", "}"), ("**", "**"), ("__", "__"), ('"', '"'), ("“", "”"))
