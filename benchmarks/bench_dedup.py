@@ -52,6 +52,15 @@ from evaluation.questions import scaled_questions
 
 
 def peak_rss_gib() -> float:
+    """Peak resident memory of this process: VmHWM, which starts afresh in a new program (ru_maxrss keeps the
+    peak of the process that started it, so every curve point would report the comparison's peak)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**20  # KiB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # ru_maxrss is KiB on Linux
 
 
