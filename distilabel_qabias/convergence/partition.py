@@ -155,6 +155,8 @@ def _embedded_rows(model: Embedder, questions: Sequence[Any], answers: Sequence[
     """Each row's vector as :func:`deduplicate` embeds it (every distinct text once; zeros where the
     question is unusable)."""
     usable = [row for row, q in enumerate(questions) if invalid_text_reason(q) is None]
+    if not usable:
+        return np.zeros((len(questions), 1), dtype=np.float32)
 
     def encode(texts: list[str]) -> np.ndarray:
         distinct = list(dict.fromkeys(texts))
@@ -165,7 +167,7 @@ def _embedded_rows(model: Embedder, questions: Sequence[Any], answers: Sequence[
     if answers is not None:
         answer_text = [answers[r][:MAX_COMPARED_CHARS].strip() if isinstance(answers[r], str) else "" for r in usable]
         vectors = np.hstack([vectors, encode(answer_text)]) / np.sqrt(np.float32(2.0))
-    out = np.zeros((len(questions), vectors.shape[1] if len(usable) else 1), dtype=np.float32)
+    out = np.zeros((len(questions), vectors.shape[1]), dtype=np.float32)
     out[usable] = vectors
     return out
 

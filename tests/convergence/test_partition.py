@@ -87,3 +87,13 @@ def test_step_option_embeds_and_tags_unusable_rows(labelled):
     duplicates = [r for r in out if r["qabias_duplicate_of"] is not None]
     assert all(out[r["qabias_duplicate_of"]]["keep_row_after_convergence_filtering"] for r in duplicates)
     assert step.result.n_rows == 122
+
+
+def test_rows_that_cannot_be_compared_are_tagged_in_every_partition(labelled):
+    _, texts, vectors, _ = labelled
+    only_bad = deduplicate_partitioned([None, "  ", 3], embedder=load_embedder("wordllama"), partitions=2)
+    assert only_bad.row_reason == ["missing", "empty", "not_text"] and only_bad.n_clusters == 3
+    vectors = vectors[:200].copy()
+    vectors[5] = np.nan
+    result = deduplicate_partitioned(texts[:200], embeddings=vectors, embedder="wordllama", partitions=3, workers=1)
+    assert result.row_reason[5] == "no_embedding" and result.is_kept[5] and result.cluster_size[5] == 1
