@@ -61,7 +61,10 @@ def partition_rows(vectors: np.ndarray, partitions: int, *, seed: int = 0) -> np
         return part
     rng = np.random.default_rng(seed)
     sample = usable[np.sort(rng.choice(len(usable), min(len(usable), 256 * partitions), replace=False))]
-    unit = lambda rows: np.ascontiguousarray(vectors[rows] / norms[rows, None], dtype=np.float32)  # noqa: E731
+
+    def unit(rows: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(vectors[rows] / norms[rows, None], dtype=np.float32)
+
     with thread_budget():
         kmeans = faiss.Kmeans(vectors.shape[1], partitions, niter=10, spherical=True, seed=seed,
                               max_points_per_centroid=256)
