@@ -257,6 +257,17 @@ def _facts_conflict(a: dict[frozenset[str], frozenset[str]], b: dict[frozenset[s
 
 
 _SEVERAL = -1  # entity code of a cluster whose questions name several entity sets
+_NUMBER, _ENTITY, _CHAINING = 1, 2, 3  # refusal reasons, indices into _REASONS
+_REASONS = ("", "number", "entity", "chaining")
+# Edges decided on whole arrays at a time; an average link this close to the floor is recomputed
+# exactly as the loop does (the float32 products of a window differ from it by about 1e-6 at most).
+_WINDOW = 2048
+_LINK_SLACK = 1e-4
+# Rounds of "waits for an edge that waits"; a window that decides fewer than _FEW_DECIDED edges is
+# followed by _BURST edges one by one.
+_WAIT_ROUNDS = 4
+_FEW_DECIDED = 64
+_BURST = 256
 
 
 def _kruskal(
@@ -265,29 +276,37 @@ def _kruskal(
 ) -> Merges:
     """Union-find over ``src - dst`` edges (most similar first) with both guards checked at every join.
 
-    Each cluster keeps its member list, so a node's cluster is one list lookup (the smaller cluster is
-    relabelled on a join), its number code (merges need equal numbers) and its entity code (0: none,
-    -1: several sets). Only clusters naming different entity sets are compared word by word. The edges
-    go in chunks: an edge whose ends were already in one cluster when its chunk started is skipped on
-    whole arrays, so the Python loop sees mostly edges that may join.
+    Each cluster keeps its member list (the smaller cluster is relabelled on a join), its summed vectors,
+    its number code (merges need equal numbers) and its entity code (0: none, -1: several sets); only
+    clusters naming different entity sets are compared word by word.
+
+    The edges go in windows decided on whole arrays against the clusters as the window starts: an edge
+    is refused there when its numbers differ or its average link is clearly below the floor. An edge
+    that may join (or needs a word-by-word check, or lies within ``_LINK_SLACK`` of the floor) changes
+    its two clusters, so every later edge of the window touching them - and, in turn, the clusters of
+    those - waits for the next window. What is left is decided in Kruskal's order against exactly the
+    clusters Kruskal would see, and the joins go one by one in order: the same clusters, refusals and
+    forest as a plain edge-by-edge loop.
     """
     nodes, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
     local_src, local_dst = inverse[: len(src)], inverse[len(src) :]
-    label = list(range(len(nodes)))
-    labels = np.arange(len(nodes))  # the same, as an array for the chunk filter
+    n_local = len(nodes)
+    label = np.arange(n_local)  # root per node
     members: dict[int, list[int]] = {}
-    sums: dict[int, np.ndarray] = {}
-    node_vectors = vectors[nodes] if stands_for is None else stands_for[0][nodes]
-    weight: dict[int, int] = {}  # per root: the nodes it stands for, when not its member count
-    node_size = None if stands_for is None else stands_for[1][nodes].tolist()
+    sums = vectors[nodes] if stands_for is None else stands_for[0][nodes]  # a copy: row r sums root r's cluster
+    size_of = np.ones(n_local, dtype=np.int64) if stands_for is None else stands_for[1][nodes].copy()
+    size = size_of.tolist()
     if facts is not None:
-        number = facts.number_code[nodes].tolist()
-        entity = facts.entity_code[nodes].tolist()
+        number_of = facts.number_code[nodes]
+        entity_of = facts.entity_code[nodes].copy()
+        number, entity = number_of.tolist(), entity_of.tolist()
     entity_facts: dict[int, dict] = {}  # per root, built when a join needs a word-by-word check
     known_conflicts: dict[tuple[int, int], bool] = {}
     joined: list[int] = []
+    refused_parts: list[np.ndarray] = []
+    reason_parts: list[np.ndarray] = []
     refused: list[int] = []
-    refused_reason: list[str] = []
+    refused_reason: list[int] = []
 
     def facts_of(root: int) -> dict:
         found = entity_facts.get(root)
@@ -296,70 +315,114 @@ def _kruskal(
             found = entity_facts[root] = _cluster_facts([facts.signature(int(nodes[n])) for n in group])
         return found
 
-    chunk = 2048
-    for start in range(0, len(src), chunk):
-        part = np.arange(start, min(start + chunk, len(src)))
-        part = part[labels[local_src[part]] != labels[local_dst[part]]]
-        for edge, a, b in zip(part.tolist(), local_src[part].tolist(), local_dst[part].tolist()):
-            root_a, root_b = label[a], label[b]
-            if root_a == root_b:
-                continue
-            if facts is not None:
-                if number[root_a] != number[root_b]:
-                    refused.append(edge)
-                    refused_reason.append("number")
-                    continue
-                code_a, code_b = entity[root_a], entity[root_b]
-                if code_a and code_b and (code_a != code_b or code_a == _SEVERAL):
-                    # Conflicts only grow as clusters absorb others, so a refused pair of roots stays refused.
-                    pair = (root_a, root_b) if root_a < root_b else (root_b, root_a)
-                    conflict = known_conflicts.get(pair)
-                    if conflict is None:
-                        conflict = known_conflicts[pair] = _facts_conflict(facts_of(root_a), facts_of(root_b))
-                    if conflict:
-                        refused.append(edge)
-                        refused_reason.append("entity")
-                        continue
-            group_a, group_b = members.get(root_a), members.get(root_b)
-            if node_size is None:
-                size_a, size_b = len(group_a) if group_a else 1, len(group_b) if group_b else 1
-            else:
-                size_a, size_b = weight.get(root_a, node_size[root_a]), weight.get(root_b, node_size[root_b])
-            sum_a = sums.get(root_a)
-            sum_b = sums.get(root_b)
-            sum_a = node_vectors[root_a] if sum_a is None else sum_a
-            sum_b = node_vectors[root_b] if sum_b is None else sum_b
-            if float(sum_a @ sum_b) / (size_a * size_b) < link_floor:
+    def settle(edge: int, root_a: int, root_b: int) -> None:
+        """Refuse or join along one edge between two different clusters, as Kruskal does."""
+        if facts is not None:
+            if number[root_a] != number[root_b]:
                 refused.append(edge)
-                refused_reason.append("chaining")
-                continue
-            if size_a < size_b:
-                root_a, root_b, group_a, group_b = root_b, root_a, group_b, group_a
-            group_a = members[root_a] = group_a or [root_a]
-            group_b = members.pop(root_b, None) or [root_b]
-            for node in group_b:
-                label[node] = root_a
-            labels[group_b] = root_a
-            group_a.extend(group_b)
-            sums[root_a] = sum_a + sum_b
-            sums.pop(root_b, None)
-            if node_size is not None:
-                weight[root_a] = size_a + size_b
-                weight.pop(root_b, None)
-            if facts is not None:
-                code_a, code_b = entity[root_a], entity[root_b]
-                if code_b and code_b != code_a:
-                    entity[root_a] = code_b if not code_a else _SEVERAL
-                if entity_facts:
-                    entity_facts.pop(root_a, None)
-                    entity_facts.pop(root_b, None)
-            joined.append(edge)
+                refused_reason.append(_NUMBER)
+                return
+            code_a, code_b = entity[root_a], entity[root_b]
+            if code_a and code_b and (code_a != code_b or code_a == _SEVERAL):
+                # Conflicts only grow as clusters absorb others, so a refused pair of roots stays refused.
+                pair = (root_a, root_b) if root_a < root_b else (root_b, root_a)
+                conflict = known_conflicts.get(pair)
+                if conflict is None:
+                    conflict = known_conflicts[pair] = _facts_conflict(facts_of(root_a), facts_of(root_b))
+                if conflict:
+                    refused.append(edge)
+                    refused_reason.append(_ENTITY)
+                    return
+        size_a, size_b = size[root_a], size[root_b]
+        if float(sums[root_a] @ sums[root_b]) / (size_a * size_b) < link_floor:
+            refused.append(edge)
+            refused_reason.append(_CHAINING)
+            return
+        if size_a < size_b:
+            root_a, root_b = root_b, root_a
+        group_a = members.get(root_a)
+        if group_a is None:
+            group_a = members[root_a] = [root_a]
+        group_b = members.pop(root_b, None) or [root_b]
+        label[group_b] = root_a
+        group_a.extend(group_b)
+        sums[root_a] += sums[root_b]
+        size[root_a] = size_of[root_a] = size_a + size_b
+        if facts is not None:
+            code_a, code_b = entity[root_a], entity[root_b]
+            if code_b and code_b != code_a:
+                entity[root_a] = entity_of[root_a] = code_b if not code_a else _SEVERAL
+            if entity_facts:
+                entity_facts.pop(root_a, None)
+                entity_facts.pop(root_b, None)
+        joined.append(edge)
+
+    first_touch = np.full(n_local, np.iinfo(np.int64).max)  # scratch: earliest window position touching a root
+    waiting = np.empty(0, dtype=np.int64)
+    next_edge, n_edges, decided_last = 0, len(src), _WINDOW
+    while next_edge < n_edges or len(waiting):
+        fresh = np.arange(next_edge, min(n_edges, next_edge + max(0, _WINDOW - len(waiting))))
+        next_edge += len(fresh)
+        window = np.concatenate([waiting, fresh])
+        if decided_last < _FEW_DECIDED:  # a run of edges on the same clusters: one by one is cheaper
+            burst, waiting = window[:_BURST], window[_BURST:]
+            for edge, a, b in zip(burst.tolist(), local_src[burst].tolist(), local_dst[burst].tolist()):
+                root_a, root_b = int(label[a]), int(label[b])
+                if root_a != root_b:
+                    settle(edge, root_a, root_b)
+            decided_last = _WINDOW
+            continue
+        roots_a, roots_b = label[local_src[window]], label[local_dst[window]]
+        apart = roots_a != roots_b
+        window, roots_a, roots_b = window[apart], roots_a[apart], roots_b[apart]
+        if not len(window):
+            waiting = window
+            continue
+        refuse = np.zeros(len(window), dtype=np.int8)  # 0: may join, else the reason
+        weighed = np.ones(len(window), dtype=bool)
+        if facts is not None:
+            refuse[number_of[roots_a] != number_of[roots_b]] = _NUMBER
+            code_a, code_b = entity_of[roots_a], entity_of[roots_b]
+            word_check = (code_a != 0) & (code_b != 0) & ((code_a != code_b) | (code_a == _SEVERAL))
+            weighed = (refuse == 0) & ~word_check
+        at = np.flatnonzero(weighed)
+        link = np.einsum("ij,ij->i", sums[roots_a[at]], sums[roots_b[at]]).astype(np.float64)
+        link /= size_of[roots_a[at]] * size_of[roots_b[at]]
+        refuse[at[link < link_floor - _LINK_SLACK]] = _CHAINING
+        # Edges that may change their clusters, and those that must wait for them (transitively).
+        position = np.arange(len(window))
+        changes = refuse == 0
+        touched = changes
+        for _ in range(_WAIT_ROUNDS):
+            roots = np.concatenate([roots_a[touched], roots_b[touched]])
+            np.minimum.at(first_touch, roots, np.concatenate([position[touched], position[touched]]))
+            waits = (first_touch[roots_a] < position) | (first_touch[roots_b] < position)
+            first_touch[roots] = np.iinfo(np.int64).max
+            now_touched = changes | waits
+            differ = np.flatnonzero(now_touched != touched)
+            touched = now_touched
+            if not len(differ):
+                break
+        else:  # not settled: everything from the first edge still in doubt waits
+            waits[differ[0] :] = True
+        decide = ~waits
+        decided_last = int(decide.sum())
+        refusals = decide & (refuse != 0)
+        refused_parts.append(window[refusals])
+        reason_parts.append(refuse[refusals])
+        ready = np.flatnonzero(decide & changes)
+        for edge, root_a, root_b in zip(window[ready].tolist(), roots_a[ready].tolist(), roots_b[ready].tolist()):
+            settle(edge, root_a, root_b)
+        waiting = window[waits]
     cluster = np.arange(len(vectors))
-    cluster[nodes] = nodes[labels]
-    joined_edges = np.asarray(joined, dtype=np.int64)
-    refused_edges = np.asarray(refused, dtype=np.int64)
+    cluster[nodes] = nodes[label]
+    joined_edges = np.sort(np.asarray(joined, dtype=np.int64))
+    refused_edges = np.concatenate(refused_parts + [np.asarray(refused, dtype=np.int64)])
+    reasons = np.concatenate(reason_parts + [np.asarray(refused_reason, dtype=np.int8)])
+    order = np.argsort(refused_edges, kind="stable")
+    refused_edges, reasons = refused_edges[order], reasons[order]
     return Merges(
         cluster, src[joined_edges], dst[joined_edges], score[joined_edges].astype(np.float32),
         src[refused_edges], dst[refused_edges], score[refused_edges].astype(np.float32),
-        np.array(refused_reason, dtype="<U8"),
+        np.array(_REASONS, dtype="<U8")[reasons],
     )
