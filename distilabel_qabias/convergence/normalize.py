@@ -177,14 +177,16 @@ def fact_keys(texts: Sequence[str]) -> list[tuple[frozenset[str], frozenset[str]
     """``(entities, numbers)`` of :func:`fact_signature` for each text, each distinct token classified once
     (what the merge guards need of most questions; the words only for the few joins that compare them)."""
     known = _TokenFacts()
+    split: dict[frozenset[str], tuple[frozenset[str], frozenset[str]]] = {}  # few distinct fact sets: split each once
     out = []
-    empty: frozenset[str] = frozenset()
     for text in texts:
-        facts = list(filter(None, map(known.__getitem__, _TOKEN.findall(_compared_text(text)))))
-        if not facts:
-            out.append((empty, empty))
-            continue
-        out.append((frozenset(f[1:] for f in facts if f[0] == "e"), frozenset(f[1:] for f in facts if f[0] == "n")))
+        facts = frozenset(filter(None, map(known.__getitem__, _TOKEN.findall(_compared_text(text)))))
+        keys = split.get(facts)
+        if keys is None:
+            keys = split[facts] = (
+                frozenset(f[1:] for f in facts if f[0] == "e"), frozenset(f[1:] for f in facts if f[0] == "n")
+            )
+        out.append(keys)
     return out
 
 
