@@ -315,8 +315,9 @@ def _kruskal(
             found = entity_facts[root] = _cluster_facts([facts.signature(int(nodes[n])) for n in group])
         return found
 
-    def settle(edge: int, root_a: int, root_b: int) -> None:
-        """Refuse or join along one edge between two different clusters, as Kruskal does."""
+    def settle(edge: int, root_a: int, root_b: int, link_ok: bool = False) -> None:
+        """Refuse or join along one edge between two different clusters, as Kruskal does (``link_ok``:
+        the average link is known to pass)."""
         if facts is not None:
             if number[root_a] != number[root_b]:
                 refused.append(edge)
@@ -334,7 +335,7 @@ def _kruskal(
                     refused_reason.append(_ENTITY)
                     return
         size_a, size_b = size[root_a], size[root_b]
-        if float(sums[root_a] @ sums[root_b]) / (size_a * size_b) < link_floor:
+        if not link_ok and float(sums[root_a] @ sums[root_b]) / (size_a * size_b) < link_floor:
             refused.append(edge)
             refused_reason.append(_CHAINING)
             return
@@ -389,6 +390,8 @@ def _kruskal(
         link = np.einsum("ij,ij->i", sums[roots_a[at]], sums[roots_b[at]]).astype(np.float64)
         link /= size_of[roots_a[at]] * size_of[roots_b[at]]
         refuse[at[link < link_floor - _LINK_SLACK]] = _CHAINING
+        passes = np.zeros(len(window), dtype=bool)
+        passes[at[link >= link_floor + _LINK_SLACK]] = True
         # Edges that may change their clusters, and those that must wait for them (transitively).
         position = np.arange(len(window))
         changes = refuse == 0
@@ -411,8 +414,10 @@ def _kruskal(
         refused_parts.append(window[refusals])
         reason_parts.append(refuse[refusals])
         ready = np.flatnonzero(decide & changes)
-        for edge, root_a, root_b in zip(window[ready].tolist(), roots_a[ready].tolist(), roots_b[ready].tolist()):
-            settle(edge, root_a, root_b)
+        for edge, root_a, root_b, link_ok in zip(
+            window[ready].tolist(), roots_a[ready].tolist(), roots_b[ready].tolist(), passes[ready].tolist()
+        ):
+            settle(edge, root_a, root_b, link_ok)
         waiting = window[waits]
     cluster = np.arange(len(vectors))
     cluster[nodes] = nodes[label]
