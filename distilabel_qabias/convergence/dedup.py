@@ -111,11 +111,8 @@ def dedup_inputs(
     """What :func:`deduplicate` clusters (exact groups, neighbour graph, fact codes) and its threshold;
     the arguments are :func:`deduplicate`'s. The partitioned merge pass clusters these its own way."""
     n_rows = len(questions)
-    columns = {"answers": answers, "documents": documents, "prompts": prompts, "grounded": grounded,
-               "alignment": alignment, "embeddings": embeddings}
-    for name, column in columns.items():
-        if column is not None and len(column) != n_rows:
-            raise ValueError(f"{name} has {len(column)} values for {n_rows} questions")
+    check_column_lengths(n_rows, answers=answers, documents=documents, prompts=prompts, grounded=grounded,
+                         alignment=alignment, embeddings=embeddings)
     model, name, threshold = resolve_embedder(embedder, embeddings, threshold)
     priority = representative_priority(n_rows, representative, answers, grounded, alignment)
     timings: dict[str, float] = {}
@@ -156,10 +153,7 @@ def dedup_inputs(
         vectors /= row_norms[node_first_row, None]
         del given_vectors  # the caller's array when it was float32 already; this function's copy otherwise
     else:
-        vectors = model.encode(node_question)
-        if answers is not None:
-            # Concatenated unit halves scaled by 1/sqrt(2): the cosine is the mean of question and answer cosines.
-            vectors = np.hstack([vectors, model.encode(node_answer)]) / np.sqrt(np.float32(2.0))
+        vectors = embed_texts(model, node_question, node_answer)
     timings["embedding_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -185,6 +179,22 @@ def dedup_inputs(
     inputs.facts_for(threshold)
     timings["signatures_s"] = time.perf_counter() - started
     return inputs, threshold
+
+
+def check_column_lengths(n_rows: int, **columns: Sequence[Any] | np.ndarray | None) -> None:
+    """Every given per-row column has one value per question."""
+    for name, column in columns.items():
+        if column is not None and len(column) != n_rows:
+            raise ValueError(f"{name} has {len(column)} values for {n_rows} questions")
+
+
+def embed_texts(model: Embedder, questions: list[str], answers: list[str] | None) -> np.ndarray:
+    """Unit vectors of the questions, or of question and answer pairs when ``answers`` is given."""
+    vectors = model.encode(questions)
+    if answers is not None:
+        # Concatenated unit halves scaled by 1/sqrt(2): the cosine is the mean of question and answer cosines.
+        vectors = np.hstack([vectors, model.encode(answers)]) / np.sqrt(np.float32(2.0))
+    return vectors
 
 
 def resolve_embedder(

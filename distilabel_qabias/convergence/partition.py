@@ -27,8 +27,10 @@ from scipy import sparse
 
 from distilabel_qabias.convergence.dedup import (
     DEFAULT_GRAPH_MARGIN,
+    check_column_lengths,
     dedup_inputs,
     deduplicate,
+    embed_texts,
     normalized_codes,
     representative_priority,
     resolve_embedder,
@@ -160,16 +162,11 @@ def _embedded_rows(model: Embedder, questions: Sequence[Any], answers: Sequence[
     usable = [row for row, q in enumerate(questions) if invalid_text_reason(q) is None]
     if not usable:
         return np.zeros((len(questions), 1), dtype=np.float32)
-
-    def encode(texts: list[str]) -> np.ndarray:
-        distinct = list(dict.fromkeys(texts))
-        position = {text: i for i, text in enumerate(distinct)}
-        return model.encode(distinct)[[position[t] for t in texts]]
-
-    vectors = encode([questions[row][:MAX_COMPARED_CHARS].strip() for row in usable])
+    question_text = [questions[row][:MAX_COMPARED_CHARS].strip() for row in usable]
+    answer_text = None
     if answers is not None:
         answer_text = [answers[r][:MAX_COMPARED_CHARS].strip() if isinstance(answers[r], str) else "" for r in usable]
-        vectors = np.hstack([vectors, encode(answer_text)]) / np.sqrt(np.float32(2.0))
+    vectors = embed_texts(model, question_text, answer_text)
     out = np.zeros((len(questions), vectors.shape[1]), dtype=np.float32)
     out[usable] = vectors
     return out
@@ -201,10 +198,8 @@ def deduplicate_partitioned(
     if partitions < 1:
         raise ValueError(f"partitions must be >= 1, got {partitions}")
     n_rows = len(questions)
-    for name, column in {"answers": answers, "documents": documents, "prompts": prompts, "grounded": grounded,
-                         "alignment": alignment, "embeddings": embeddings}.items():
-        if column is not None and len(column) != n_rows:
-            raise ValueError(f"{name} has {len(column)} values for {n_rows} questions")
+    check_column_lengths(n_rows, answers=answers, documents=documents, prompts=prompts, grounded=grounded,
+                         alignment=alignment, embeddings=embeddings)
     model, name, threshold = resolve_embedder(embedder, embeddings, threshold)
     timings: dict[str, float] = {}
     started = time.perf_counter()
