@@ -47,7 +47,7 @@ os.environ.setdefault("DISTILABEL_LOG_LEVEL", "WARNING")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 from experiment_results import MD_END as EXPERIMENT_MD_END  # noqa: E402
-from experiment_results import mark_holm, replace_section, write_json  # noqa: E402
+from experiment_results import mark_holm, pct, replace_section, write_json  # noqa: E402
 from support.llm import GeneratorConfig, add_generator_arguments, generator_from_args  # noqa: E402
 from support.running import LLM_BATCH, LOAD_BATCH, check_reusable, digest, run_config, token_counts  # noqa: E402
 from support.tasks import answer_task  # noqa: E402
@@ -254,12 +254,6 @@ def summarise(rows: list[dict[str, Any]], *, resamples: int = 2000, seed: int = 
     }
 
 
-def _pct(interval: dict[str, Any] | None) -> str:
-    if not interval or interval.get("estimate") is None:
-        return "n/a"
-    return f"{100 * interval['estimate']:.0f}% [{100 * interval['low']:.0f}, {100 * interval['high']:.0f}]"
-
-
 def _diff(d: dict[str, Any]) -> str:
     if d.get("estimate") is None:
         return "n/a"
@@ -295,8 +289,8 @@ def results_markdown(results: dict[str, Any]) -> str:
     for kind, entries in s["margins"].items():
         for name, e in entries.items():
             out.append(
-                f"| {kind}: {name} | {_pct(e['unfiltered'])} | {_pct(e['filtered'])} | {_diff(e['filtered_minus_unfiltered'])} | "
-                f"{_pct(e['passage_removed'])} |"
+                f"| {kind}: {name} | {pct(e['unfiltered'])} | {pct(e['filtered'])} | {_diff(e['filtered_minus_unfiltered'])} | "
+                f"{pct(e['passage_removed'])} |"
             )
     out += [
         "",
@@ -309,7 +303,7 @@ def results_markdown(results: dict[str, Any]) -> str:
     ]
     for cell, e in s["cells"].items():
         out.append(
-            f"| {cell} | {_pct(e['unfiltered'])} | {_pct(e['filtered'])} | {_diff(e['filtered_minus_unfiltered'])} | {_pct(e['passage_removed'])} |"
+            f"| {cell} | {pct(e['unfiltered'])} | {pct(e['filtered'])} | {_diff(e['filtered_minus_unfiltered'])} | {pct(e['passage_removed'])} |"
         )
     complying = s["complying_cells"]
     out += [

@@ -79,6 +79,13 @@ def last_experiment_table(path: Path = DEFAULT_RESULTS) -> tuple[str, list[list[
     return title, headline_table(results)
 
 
+def pct(interval: dict[str, Any] | None) -> str:
+    """A share with its interval in percent: '7% [2, 12]'."""
+    if not interval or interval.get("estimate") is None:
+        return "n/a"
+    return f"{100 * interval['estimate']:.0f}% [{100 * interval['low']:.0f}, {100 * interval['high']:.0f}]"
+
+
 def last_grid_table(path: Path = DEFAULT_GRID_RESULTS) -> tuple[str, list[list[str]]] | None:
     """Title and per-intent table of the last injection grid written to ``path`` (None if it has no finished intent)."""
     if not Path(path).exists():
@@ -87,11 +94,6 @@ def last_grid_table(path: Path = DEFAULT_GRID_RESULTS) -> tuple[str, list[list[s
     intents = (results.get("summary") or {}).get("margins", {}).get("intent")
     if not intents:
         return None
-
-    def pct(interval: dict[str, Any] | None) -> str:
-        if not interval or interval.get("estimate") is None:
-            return "n/a"
-        return f"{interval['estimate']:.0%} [{interval['low']:.0%}, {interval['high']:.0%}]"
 
     header = ["intent", "complied, unfiltered", "complied, filtered", "significant after Holm", "passages removed"]
     body = [
