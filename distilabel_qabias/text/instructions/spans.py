@@ -155,7 +155,24 @@ def _passages(text: str, scored: list[ScoredUnit], threshold: float, extend_thre
         detector = "+".join(d for d in DETECTORS if d in fired) or best.detector
         spans.append(InstructionSpan(start, end, round(best.score, 4), kind or "model_address", detector))
         i = j + 1
-    return _merge_overlaps(spans)
+    return _merge_overlaps(_score_pulled_in(spans))
+
+
+def _score_pulled_in(spans: list[InstructionSpan]) -> list[InstructionSpan]:
+    """A span made only of units the passage pulled in over a paragraph break (an end marker or "**" above a
+    spoofed turn) scores nothing on its own: it reports the passage it opens (or closes) instead."""
+    scored = [s for s in spans if s.score > 0]
+    if len(scored) == len(spans):
+        return spans
+    out = []
+    for span in spans:
+        if span.score > 0:
+            out.append(span)
+            continue
+        after = [s for s in scored if s.start >= span.end]
+        source = after[0] if after else scored[-1]
+        out.append(InstructionSpan(span.start, span.end, source.score, source.kind, source.detector))
+    return out
 
 
 def _take_blocks(text: str, scored: list[ScoredUnit], flagged: list[bool]) -> None:
