@@ -46,7 +46,7 @@ BUNDLED_EMBEDDERS = ("minilm", "minilm-int8", "wordllama", "tokenlearn")
 # Cosine thresholds tuned on the tune split of benchmarks/eval_dedup.py: the most paraphrases merged
 # with <= 2% same-template twins and <= 5% different questions about one article merged.
 # Models we did not tune fall back to FALLBACK_THRESHOLD.
-DEFAULT_THRESHOLDS = {"minilm-int8": 0.86, "minilm": 0.87, "wordllama": 0.86, "tokenlearn": 0.82}
+DEFAULT_THRESHOLDS = {"minilm-int8": 0.86, "minilm": 0.87, "wordllama": 0.87, "tokenlearn": 0.84}
 FALLBACK_THRESHOLD = 0.88
 
 # Cap on cached rows per embedder (1M rows of a 384-d model is ~1.5 GiB); the cache is cleared when full.
