@@ -6,7 +6,8 @@ import pytest
 from distilabel_qabias import schema
 from distilabel_qabias.convergence.dedup import deduplicate
 from distilabel_qabias.convergence.graph import similar_pairs
-from distilabel_qabias.convergence.merge import FactCodes, NodeFacts, merge_guarded
+from distilabel_qabias.convergence.fact_guard import FactCodes, NodeFacts
+from distilabel_qabias.convergence.merge import merge_guarded, merge_in_order
 from distilabel_qabias.convergence.normalize import (
     fact_signature,
     normalize_question,
@@ -252,15 +253,13 @@ def test_explanation_lists_members_scores_links_and_weakest_merges(wordllama, tm
 def test_whole_component_merging_gives_what_edge_by_edge_merging_gives(wordllama):
     # Components that no merge order could break up are joined in one step; the result must be the
     # one the guarded union-find reaches visiting every edge.
-    from distilabel_qabias.convergence import merge
-
     questions = list(dict.fromkeys(q.question for q in build_question_set(150, seed=9)))
     vectors = wordllama.encode(questions)
     graph = similar_pairs(vectors, 0.8)
     facts = NodeFacts.of(questions, graph)
     fast = merge_guarded(vectors, graph, 0.86, chain_margin=0.0, facts=facts)
     usable = graph.above(0.86)
-    slow = merge._kruskal(vectors, graph.src[:usable], graph.dst[:usable], graph.score[:usable], 0.86, facts)
+    slow = merge_in_order(vectors, graph.src[:usable], graph.dst[:usable], graph.score[:usable], 0.86, facts)
 
     def partition(labels):  # each node -> the first node of its cluster
         _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
