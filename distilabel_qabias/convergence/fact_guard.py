@@ -65,7 +65,10 @@ class NodeFacts:
         across calls."""
         usable = len(graph) if threshold is None else graph.above(threshold)
         codes = cache if cache is not None else FactCodes(len(texts))
-        codes.fill(texts, np.unique(np.concatenate([graph.src[:usable], graph.dst[:usable]])))
+        has_edge = np.zeros(len(texts), dtype=bool)
+        has_edge[graph.src[:usable]] = True
+        has_edge[graph.dst[:usable]] = True
+        codes.fill(texts, np.flatnonzero(has_edge))
         return cls(codes, texts)
 
     @property
@@ -105,6 +108,14 @@ def cluster_facts(signatures: list[FactSignature]) -> ClusterFacts:
         if sig.entities:
             facts[sig.entities] = facts[sig.entities] | sig.words if sig.entities in facts else sig.words
     return facts
+
+
+def merged_facts(a: ClusterFacts, b: ClusterFacts) -> ClusterFacts:
+    """The facts of the union of two clusters: :func:`cluster_facts` of all their questions."""
+    merged = dict(a)
+    for entities, words in b.items():
+        merged[entities] = merged[entities] | words if entities in merged else words
+    return merged
 
 
 def facts_conflict(a: ClusterFacts, b: ClusterFacts) -> bool:

@@ -127,6 +127,7 @@ def _number_key(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=1 << 17)
 def _token_fact(token: str) -> tuple[str | None, str | None, str | None]:
     """What one token says about the fact: its number key, its entity word and its folded word (each or None)."""
     if token[0].isdigit():

@@ -22,6 +22,7 @@ from distilabel_qabias.convergence.graph import NeighbourGraph
 from distilabel_qabias.convergence.memory import plain_pages
 from distilabel_qabias.convergence.fact_guard import FactCodes, NodeFacts
 from distilabel_qabias.convergence.merge import Merges, merge_guarded
+from distilabel_qabias.convergence.union_find import REFUSAL_REASONS
 
 Representative = Literal["first", "best_grounded", "longest_answer"]
 REPRESENTATIVES = ("first", "best_grounded", "longest_answer")
@@ -261,8 +262,9 @@ class ConvergenceResult:
         ]
 
     def refused_counts(self) -> dict[str, int]:
-        reasons, counts = np.unique(self.merges.refused_reason, return_counts=True)
-        return {str(r): int(c) for r, c in zip(reasons, counts)}
+        reasons = self.merges.refused_reason
+        counts = {reason: int(np.count_nonzero(reasons == reason)) for reason in sorted(REFUSAL_REASONS)}
+        return {reason: count for reason, count in counts.items() if count}
 
     def to_dict(self, *, max_pairs: int = 20, with_clusters: bool = True) -> dict[str, Any]:
         """JSON-ready explanation: settings, counts, rows not compared (by reason), every multi-row cluster with its

@@ -15,15 +15,14 @@ edges on the same growing clusters) is followed by a burst of edges taken one by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain
-
 import numpy as np
 
-from distilabel_qabias.convergence.fact_guard import ClusterFacts, NodeFacts, cluster_facts, facts_conflict
+from distilabel_qabias.convergence.fact_guard import ClusterFacts, NodeFacts, cluster_facts, facts_conflict, merged_facts
 
 _SEVERAL = -1  # entity code of a cluster whose questions name several entity sets
 NUMBER, ENTITY, CHAINING = 1, 2, 3  # refusal reasons, indices into REASONS
 REASONS = ("", "number", "entity", "chaining")
+REFUSAL_REASONS = REASONS[1:]
 # Edges decided on whole arrays at a time; an average link this close to the floor is recomputed
 # exactly as the loop does (the float32 products of a window differ from it by about 1e-6 at most).
 _WINDOW = 2048
@@ -33,6 +32,8 @@ _LINK_SLACK = 1e-4
 _WAIT_ROUNDS = 4
 _FEW_DECIDED = 64
 _BURST = 256
+# A cluster of up to this many nodes has its facts built when it joins one whose facts are known.
+_SMALL_CLUSTER = 8
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ class UnionFindMerges:
 
 @dataclass
 class _Clusters:
-    """Clusters of the local nodes: a root per node, each root's members, size, codes and summed vectors.
+    """Clusters of the local nodes: a parent per node (union by size, so a root is a few steps away), and
+    per root its size, codes, summed vectors and the members that name entities (for the word checks).
 
     Summed vectors are stored only for clusters of more than one member (a single node's is its own
     vector, read from ``base``): no copy of every node's vector."""
@@ -57,17 +59,41 @@ class _Clusters:
     size: np.ndarray
     number: np.ndarray | None
     entity: np.ndarray | None
-    root: np.ndarray = field(init=False)
-    members: dict[int, list[int]] = field(default_factory=dict)  # per root of a multi-member cluster
+    named: np.ndarray | None  # per node: it names entities (None without the fact guard)
+    parent: np.ndarray = field(init=False)
+    named_members: dict[int, list[int]] = field(default_factory=dict)  # per root, once it has joined
     slot: np.ndarray = field(init=False)  # row of ``merged_sums`` per root, -1 for a single node
     merged_sums: np.ndarray = field(init=False)
     free_slots: list[int] = field(default_factory=list)
     used_slots: int = 0
 
     def __post_init__(self) -> None:
-        self.root = np.arange(len(self.nodes))
+        self.parent = np.arange(len(self.nodes))
         self.slot = np.full(len(self.nodes), -1, dtype=np.int64)
         self.merged_sums = np.empty((0, self.base.shape[1]), dtype=self.base.dtype)
+
+    def roots(self, local: np.ndarray) -> np.ndarray:
+        """The root of each node of ``local`` (whose parents then point at it)."""
+        parent = self.parent
+        found = parent[local]
+        while True:
+            up = parent[found]
+            if np.array_equal(up, found):
+                break
+            found = up
+        parent[local] = found
+        return found
+
+    def root_of(self, node: int) -> int:
+        parent = self.parent
+        while (up := int(parent[node])) != node:
+            node = up
+        return node
+
+    def members_naming(self, root: int) -> list[int]:
+        """The members of a root's cluster that name entities."""
+        found = self.named_members.get(root)
+        return found if found is not None else [root] if self.named[root] else []
 
     def sums(self, roots: np.ndarray) -> np.ndarray:
         """Summed vectors of the clusters of ``roots`` (a copy)."""
@@ -87,6 +113,8 @@ class _Clusters:
             code_a, code_b = self.entity[absorbing], self.entity[absorbed]
             change = (code_b != 0) & (code_b != code_a)
             self.entity[absorbing[change]] = np.where(code_a[change] == 0, code_b[change], _SEVERAL)
+            for a, b in zip(absorbing[code_b != 0].tolist(), absorbed[code_b != 0].tolist()):
+                self._move_named(a, b)
         joined_sums = self.sums(absorbing)
         joined_sums += self.sums(absorbed)
         self.size[absorbing] += self.size[absorbed]
@@ -100,17 +128,7 @@ class _Clusters:
             slot_a[new] = self._allocate(len(new))
         self.slot[absorbing] = slot_a
         self.merged_sums[slot_a] = joined_sums
-        moved, into = [], []
-        members = self.members
-        for a, b in zip(absorbing.tolist(), absorbed.tolist()):
-            group_b = members.pop(b, None) or [b]
-            group_a = members.get(a)
-            if group_a is None:
-                group_a = members[a] = [a]
-            group_a.extend(group_b)
-            moved.append(group_b)
-            into.append(len(group_b))
-        self.root[np.fromiter(chain.from_iterable(moved), dtype=np.int64)] = np.repeat(absorbing, into)
+        self.parent[absorbed] = absorbing
 
     def join_one(self, a: int, b: int) -> None:
         """The cluster of root ``b`` joins the one of root ``a``."""
@@ -118,6 +136,8 @@ class _Clusters:
             code_a, code_b = int(self.entity[a]), int(self.entity[b])
             if code_b and code_b != code_a:
                 self.entity[a] = code_b if not code_a else _SEVERAL
+            if code_b:
+                self._move_named(a, b)
         joined_sums = self.sum_of(a) + self.sum_of(b)
         slot_a, slot_b = int(self.slot[a]), int(self.slot[b])
         if slot_a < 0:
@@ -128,12 +148,16 @@ class _Clusters:
         self.slot[b] = -1
         self.merged_sums[slot_a] = joined_sums
         self.size[a] += self.size[b]
-        group_b = self.members.pop(b, None) or [b]
-        group_a = self.members.get(a)
-        if group_a is None:
-            group_a = self.members[a] = [a]
-        group_a.extend(group_b)
-        self.root[group_b] = a
+        self.parent[b] = a
+
+    def _move_named(self, a: int, b: int) -> None:
+        """The members of ``b``'s cluster that name entities go to ``a``'s (called when there are any)."""
+        moving = self.named_members.pop(b, None) or [b]
+        found = self.named_members.get(a)
+        if found is None:
+            self.named_members[a] = ([a] if self.named[a] else []) + moving
+        else:
+            found.extend(moving)
 
     def _allocate(self, count: int) -> np.ndarray:
         reused = self.free_slots[-count:] if count <= len(self.free_slots) else list(self.free_slots)
@@ -162,16 +186,22 @@ def guarded_union_find(
     by word (each cluster's entity code is 0 for none, -1 for several sets); the average link is the dot
     product of the clusters' summed vectors over the product of their sizes. The larger cluster absorbs
     the smaller one (the first edge end's on a tie)."""
-    nodes, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
-    local_src, local_dst = inverse[: len(src)], inverse[len(src) :]
+    local = np.zeros(len(vectors), dtype=np.int64)  # node id -> local node
+    local[src] = 1
+    local[dst] = 1
+    nodes = np.flatnonzero(local)
     n_local = len(nodes)
+    local[nodes] = np.arange(n_local)
+    local_src, local_dst = local[src], local[dst]
+    del local
     base, sizes = (vectors, None) if stands_for is None else stands_for
     clusters = _Clusters(
         base, nodes, np.ones(n_local, dtype=np.int64) if sizes is None else sizes[nodes].astype(np.int64),
         None if facts is None else facts.number_code[nodes],
         None if facts is None else facts.entity_code[nodes].copy(),
+        None if facts is None else facts.entity_code[nodes] > 0,
     )
-    root, size, number, entity = clusters.root, clusters.size, clusters.number, clusters.entity
+    size, number, entity = clusters.size, clusters.number, clusters.entity
     entity_facts: dict[int, ClusterFacts] = {}  # per root, built when a join needs a word-by-word check
     known_conflicts: dict[tuple[int, int], bool] = {}
     joined: list[np.ndarray] = []
@@ -181,9 +211,20 @@ def guarded_union_find(
     def facts_of(cluster: int) -> ClusterFacts:
         found = entity_facts.get(cluster)
         if found is None:
-            group = clusters.members.get(cluster) or [cluster]
-            found = entity_facts[cluster] = cluster_facts([facts.signature(int(nodes[n])) for n in group])
+            found = entity_facts[cluster] = cluster_facts(
+                [facts.signature(int(nodes[n])) for n in clusters.members_naming(cluster)]
+            )
         return found
+
+    def carry_facts(absorbing: int, absorbed: int) -> None:
+        """Called before a join: the joined cluster's facts from its parts' when one part's are known and
+        the other part is small (or known too); else they are built again when needed."""
+        known_a, known_b = absorbing in entity_facts, absorbed in entity_facts
+        if (known_a or size[absorbing] <= _SMALL_CLUSTER) and (known_b or size[absorbed] <= _SMALL_CLUSTER):
+            entity_facts[absorbing] = merged_facts(facts_of(absorbing), facts_of(absorbed))
+        else:
+            entity_facts.pop(absorbing, None)
+        entity_facts.pop(absorbed, None)
 
     def refusal(root_a: int, root_b: int, word_check: bool, link_ok: bool) -> int:
         """Why the clusters of two roots may not join (0: they may), as the loop decides it."""
@@ -214,8 +255,9 @@ def guarded_union_find(
         swap = size[roots_a] < size[roots_b]
         absorbing, absorbed = np.where(swap, roots_b, roots_a), np.where(swap, roots_a, roots_b)
         if entity_facts:
-            for stale in entity_facts.keys() & set(chain(absorbing.tolist(), absorbed.tolist())):
-                del entity_facts[stale]
+            for a, b in zip(absorbing.tolist(), absorbed.tolist()):
+                if a in entity_facts or b in entity_facts:
+                    carry_facts(a, b)
         clusters.join(absorbing, absorbed)
         joined.append(edges)
 
@@ -223,7 +265,7 @@ def guarded_union_find(
         """The loop itself, for a run of edges on the same clusters."""
         joined_now, refused_now, reasons_now = [], [], []
         for edge, a, b in zip(edges.tolist(), local_src[edges].tolist(), local_dst[edges].tolist()):
-            root_a, root_b = int(root[a]), int(root[b])
+            root_a, root_b = clusters.root_of(a), clusters.root_of(b)
             if root_a == root_b:
                 continue
             why = 0
@@ -242,9 +284,8 @@ def guarded_union_find(
                 continue
             if size[root_a] < size[root_b]:
                 root_a, root_b = root_b, root_a
-            if entity_facts:
-                entity_facts.pop(root_a, None)
-                entity_facts.pop(root_b, None)
+            if root_a in entity_facts or root_b in entity_facts:
+                carry_facts(root_a, root_b)
             clusters.join_one(root_a, root_b)
             joined_now.append(edge)
         joined.append(np.asarray(joined_now, dtype=np.int64))
@@ -263,7 +304,7 @@ def guarded_union_find(
             waiting = window[_BURST:]
             decided_last = _WINDOW
             continue
-        roots_a, roots_b = root[local_src[window]], root[local_dst[window]]
+        roots_a, roots_b = clusters.roots(local_src[window]), clusters.roots(local_dst[window])
         apart = roots_a != roots_b
         window, roots_a, roots_b = window[apart], roots_a[apart], roots_b[apart]
         if not len(window):
@@ -309,4 +350,4 @@ def guarded_union_find(
     refused_reasons = np.concatenate(reasons + [np.empty(0, dtype=np.int8)])
     order = np.argsort(refused_edges, kind="stable")
     joined_edges = np.sort(np.concatenate(joined + [np.empty(0, dtype=np.int64)]))
-    return nodes, UnionFindMerges(root, joined_edges, refused_edges[order], refused_reasons[order])
+    return nodes, UnionFindMerges(clusters.roots(np.arange(n_local)), joined_edges, refused_edges[order], refused_reasons[order])
