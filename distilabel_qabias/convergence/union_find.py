@@ -23,6 +23,7 @@ _SEVERAL = -1  # entity code of a cluster whose questions name several entity se
 NUMBER, ENTITY, CHAINING = 1, 2, 3  # refusal reasons, indices into REASONS
 REASONS = ("", "number", "entity", "chaining")
 REFUSAL_REASONS = REASONS[1:]
+UNSURE, PASSES, FAILS = 0, 1, 2  # what a window knows of an average link
 # Edges decided on whole arrays at a time; an average link this close to the floor is recomputed
 # exactly as the loop does (the float32 products of a window differ from it by about 1e-6 at most).
 _WINDOW = 2048
@@ -203,7 +204,7 @@ def guarded_union_find(
     )
     size, number, entity = clusters.size, clusters.number, clusters.entity
     entity_facts: dict[int, ClusterFacts] = {}  # per root, built when a join needs a word-by-word check
-    known_conflicts: dict[tuple[int, int], bool] = {}
+    known_conflicts: dict[int, bool] = {}  # per pair of roots (low * n_local + high)
     joined: list[np.ndarray] = []
     refused: list[np.ndarray] = []
     reasons: list[np.ndarray] = []
@@ -226,28 +227,31 @@ def guarded_union_find(
             entity_facts.pop(absorbing, None)
         entity_facts.pop(absorbed, None)
 
-    def refusal(root_a: int, root_b: int, word_check: bool, link_ok: bool) -> int:
-        """Why the clusters of two roots may not join (0: they may), as the loop decides it."""
+    def refusal(root_a: int, root_b: int, word_check: bool, link: int) -> int:
+        """Why the clusters of two roots may not join (0: they may), as the loop decides it; ``link`` is
+        PASSES or FAILS when the average link is known to pass or fail, else UNSURE."""
         if word_check:
             # Conflicts only grow as clusters absorb others, so a refused pair of roots stays refused.
-            pair = (root_a, root_b) if root_a < root_b else (root_b, root_a)
+            pair = root_a * n_local + root_b if root_a < root_b else root_b * n_local + root_a
             conflict = known_conflicts.get(pair)
             if conflict is None:
                 conflict = known_conflicts[pair] = facts_conflict(facts_of(root_a), facts_of(root_b))
             if conflict:
                 return ENTITY
-        if not link_ok:
+        if link == FAILS:
+            return CHAINING
+        if link == UNSURE:
             link = float(clusters.sum_of(root_a) @ clusters.sum_of(root_b)) / (int(size[root_a]) * int(size[root_b]))
             if link < link_floor:
                 return CHAINING
         return 0
 
     def settle(edges: np.ndarray, roots_a: np.ndarray, roots_b: np.ndarray, word_check: np.ndarray,
-               link_ok: np.ndarray) -> None:
+               link: np.ndarray) -> None:
         """Refuse or join along edges between clusters that no other of these edges touches."""
         refuse = np.zeros(len(edges), dtype=np.int8)
-        for i in np.flatnonzero(word_check | ~link_ok).tolist():
-            refuse[i] = refusal(int(roots_a[i]), int(roots_b[i]), bool(word_check[i]), bool(link_ok[i]))
+        for i in np.flatnonzero(word_check | (link != PASSES)).tolist():
+            refuse[i] = refusal(int(roots_a[i]), int(roots_b[i]), bool(word_check[i]), int(link[i]))
         no = refuse != 0
         refused.append(edges[no])
         reasons.append(refuse[no])
@@ -275,9 +279,9 @@ def guarded_union_find(
                     why = NUMBER
                 else:
                     word_check = bool(code_a and code_b and (code_a != code_b or code_a == _SEVERAL))
-                    why = refusal(root_a, root_b, word_check, False)
+                    why = refusal(root_a, root_b, word_check, UNSURE)
             else:
-                why = refusal(root_a, root_b, False, False)
+                why = refusal(root_a, root_b, False, UNSURE)
             if why:
                 refused_now.append(edge)
                 reasons_now.append(why)
@@ -316,12 +320,20 @@ def guarded_union_find(
             refuse[number[roots_a] != number[roots_b]] = NUMBER
             code_a, code_b = entity[roots_a], entity[roots_b]
             word_check = (refuse == 0) & (code_a != 0) & (code_b != 0) & ((code_a != code_b) | (code_a == _SEVERAL))
-        at = np.flatnonzero((refuse == 0) & ~word_check)
-        link = np.einsum("ij,ij->i", clusters.sums(roots_a[at]), clusters.sums(roots_b[at])).astype(np.float64)
-        link /= size[roots_a[at]] * size[roots_b[at]]
-        refuse[at[link < link_floor - _LINK_SLACK]] = CHAINING
-        passes = np.zeros(len(window), dtype=bool)
-        passes[at[link >= link_floor + _LINK_SLACK]] = True
+            checked = np.flatnonzero(word_check)
+            if len(checked) and known_conflicts:  # pairs of clusters compared word by word before
+                low, high = np.minimum(roots_a[checked], roots_b[checked]), np.maximum(roots_a[checked], roots_b[checked])
+                known = np.fromiter((known_conflicts.get(pair, 2) for pair in (low * n_local + high).tolist()),
+                                    dtype=np.int8, count=len(checked))
+                refuse[checked[known == 1]] = ENTITY
+                word_check[checked[known != 2]] = False
+        at = np.flatnonzero(refuse == 0)
+        average = np.einsum("ij,ij->i", clusters.sums(roots_a[at]), clusters.sums(roots_b[at])).astype(np.float64)
+        average /= size[roots_a[at]] * size[roots_b[at]]
+        link = np.full(len(window), UNSURE, dtype=np.int8)
+        link[at[average >= link_floor + _LINK_SLACK]] = PASSES
+        link[at[average < link_floor - _LINK_SLACK]] = FAILS
+        refuse[(link == FAILS) & ~word_check] = CHAINING  # the others are compared word by word first
         # Edges that may change their clusters, and those that must wait for them (transitively).
         position = np.arange(len(window))
         changes = refuse == 0
@@ -344,7 +356,7 @@ def guarded_union_find(
         refused.append(window[refusals])
         reasons.append(refuse[refusals])
         ready = np.flatnonzero(decide & changes)
-        settle(window[ready], roots_a[ready], roots_b[ready], word_check[ready], passes[ready])
+        settle(window[ready], roots_a[ready], roots_b[ready], word_check[ready], link[ready])
         waiting = window[waits]
     refused_edges = np.concatenate(refused + [np.empty(0, dtype=np.int64)])
     refused_reasons = np.concatenate(reasons + [np.empty(0, dtype=np.int8)])
