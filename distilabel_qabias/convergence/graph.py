@@ -4,7 +4,9 @@
 (``IndexFlatIP.range_search``: every pair above the floor, however many). A larger one goes through
 an inverted-file index: about sqrt(probes x N) faiss k-means cells, each vector filed in its closest cell
 and compared with those of its ``probes`` closest cells whose centroid is nearly as close as the
-closest one. The vectors that probe a cell are compared with its members in one matrix product
+closest one. A crowded cell (over four times the mean size: dense template regions) is cut into
+k-means sub-cells of about the mean size, and a vector probing it is compared with its three closest
+sub-cells only. The vectors that probe a (sub-)cell are compared with its members in one matrix product
 (BLAS): on this machine faiss's own ``IndexIVFFlat.range_search`` (per-query list scans) took 2-3x
 longer for lower recall, and an HNSW quantizer over finer cells lost recall (benchmarks/bench_dedup.py,
 README). Pairs found from either end are kept once, most similar first.
@@ -34,6 +36,12 @@ DEFAULT_NEIGHBOURS = 64
 # far lists hold almost none of its neighbours (at 100k: 35% less search for 99.4% of the connected
 # pairs instead of 99.6%, benchmarks/bench_dedup.py).
 DEFAULT_PROBE_MARGIN = 0.2
+# A list over this many times the mean list size (a dense template region) is cut into k-means sub-lists
+# of about the mean size; a vector probing it is compared with its closest sub-lists only: at most
+# DEFAULT_SUB_PROBES of them, within DEFAULT_SUB_MARGIN cosine of its closest one.
+DEFAULT_CROWDED = 4.0
+DEFAULT_SUB_PROBES = 3
+DEFAULT_SUB_MARGIN = 0.02
 
 
 @dataclass(frozen=True)
@@ -134,12 +142,49 @@ def _cap_per_row(rows: np.ndarray, cols: np.ndarray, scores: np.ndarray, cap: in
     return rows[keep], cols[keep], scores[keep]
 
 
+def _split_crowded_lists(
+    vectors: np.ndarray, members: np.ndarray, queries: np.ndarray, sub_lists: int, sub_probes: int, sub_margin: float,
+    seed: int,
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
+    """One crowded list cut into ``sub_lists`` k-means sub-lists of its members. Returns each member's
+    sub-list, the (members, queries) pair of every sub-list, and the (query, sub-list) choices: a query
+    is compared with its ``sub_probes`` closest sub-lists within ``sub_margin`` of its closest one
+    (always its own sub-list when it is a member). ``queries`` (sorted ids) include every member."""
+    import faiss
+
+    kmeans = faiss.Kmeans(
+        vectors.shape[1], sub_lists, niter=6, spherical=True, seed=seed, min_points_per_centroid=1, max_points_per_centroid=64
+    )
+    kmeans.train(np.ascontiguousarray(vectors[members]))
+    sims = vectors[queries] @ kmeans.centroids.T
+    member_rows = np.searchsorted(queries, members)
+    member_sub = np.argmax(sims[member_rows], axis=1)
+    chosen = sims >= sims.max(axis=1, keepdims=True) - sub_margin
+    if sub_probes < sub_lists:
+        chosen &= sims >= -np.partition(-sims, sub_probes - 1, axis=1)[:, sub_probes - 1 : sub_probes]
+    chosen[member_rows, member_sub] = True
+    query_rows, query_sub = np.nonzero(chosen)
+    by_member_sub = np.argsort(member_sub, kind="stable")
+    member_bounds = np.searchsorted(member_sub[by_member_sub], np.arange(sub_lists + 1))
+    by_query_sub = np.argsort(query_sub, kind="stable")
+    query_bounds = np.searchsorted(query_sub[by_query_sub], np.arange(sub_lists + 1))
+    blocks = [
+        (members[by_member_sub[member_bounds[s] : member_bounds[s + 1]]],
+         queries[query_rows[by_query_sub[query_bounds[s] : query_bounds[s + 1]]]])
+        for s in range(sub_lists)
+    ]
+    return member_sub, blocks, queries[query_rows], query_sub
+
+
 def _approximate_pairs(
-    vectors: np.ndarray, floor: float, *, probes: int, probe_margin: float, neighbours: int, seed: int
+    vectors: np.ndarray, floor: float, *, probes: int, probe_margin: float, neighbours: int, seed: int,
+    crowded: float = DEFAULT_CROWDED, sub_probes: int = DEFAULT_SUB_PROBES, sub_margin: float = DEFAULT_SUB_MARGIN,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inverted-file search: each vector is filed in its closest list and compared with the lists of its
-    ``probes`` closest ones. A list is compared with all vectors probing it in one matrix product, into
-    reused buffers. A pair that both of its ends find is kept from the end with the lower id only."""
+    ``probes`` closest ones. A list over ``crowded`` times the mean size is cut into sub-lists of about the
+    mean size, and a vector probing it is compared with its ``sub_probes`` closest sub-lists only. A
+    (sub-)list is compared with all vectors probing it in one matrix product, into reused buffers. A pair
+    that both of its ends find is kept from the end with the lower id only."""
     probe = _probe_lists(vectors, probes, probe_margin, seed)
     n_lists = int(probe.max()) + 1
     filed = np.argsort(probe[:, 0], kind="stable")
@@ -150,34 +195,69 @@ def _approximate_pairs(
     probing_bounds = np.searchsorted(flat[probing], np.arange(n_lists + 1))
     probing //= probe.shape[1]  # flat position -> vector
     del flat
-    most_members = int(np.diff(filed_bounds).max())
-    most_queries = int(np.diff(probing_bounds).max())
+
+    # Crowded lists (dense template regions) are compared sub-list by sub-list.
+    sizes = np.diff(filed_bounds)
+    mean_size = len(vectors) / n_lists
+    sub_of = np.full(len(vectors), -1, dtype=np.int64)  # global sub-list of each vector filed in a crowded list
+    split_blocks: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+    choices, next_sub = [], 0
+    for lst in np.flatnonzero(sizes > crowded * mean_size).tolist():
+        members = filed[filed_bounds[lst] : filed_bounds[lst + 1]]
+        sub_lists = int(math.ceil(len(members) / mean_size))
+        member_sub, split_blocks[lst], query, query_sub = _split_crowded_lists(
+            vectors, members, probing[probing_bounds[lst] : probing_bounds[lst + 1]], sub_lists, sub_probes, sub_margin, seed
+        )
+        sub_of[members] = next_sub + member_sub
+        choices.append((query.astype(np.int64) << 32) + next_sub + query_sub)
+        next_sub += sub_lists
+    chosen_subs = np.sort(np.concatenate(choices)) if choices else np.empty(0, dtype=np.int64)
+
+    def found_from_other_end(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """Whether ``dst``, as a query, is compared with ``src``: it probes src's list and, when that list
+        is crowded, src's sub-list."""
+        found = (probe[dst] == probe[src, :1]).any(axis=1)
+        sub = sub_of[src]
+        split = np.flatnonzero(found & (sub >= 0))
+        if len(split):
+            keys = (dst[split].astype(np.int64) << 32) + sub[split]
+            at = np.minimum(np.searchsorted(chosen_subs, keys), len(chosen_subs) - 1)
+            found[split] = chosen_subs[at] == keys
+        return found
+
+    def blocks_of(lst: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        if lst in split_blocks:
+            return split_blocks[lst]
+        return [(filed[filed_bounds[lst] : filed_bounds[lst + 1]], probing[probing_bounds[lst] : probing_bounds[lst + 1]])]
+
+    most_members = most_queries = 1
+    for lst in range(n_lists):
+        for members, queries in blocks_of(lst):
+            most_members, most_queries = max(most_members, len(members)), max(most_queries, len(queries))
     query_buffer = np.empty((most_queries, vectors.shape[1]), dtype=np.float32)
     member_buffer = np.empty((most_members, vectors.shape[1]), dtype=np.float32)
     sims_buffer = np.empty(most_queries * most_members, dtype=np.float32)
     above_buffer = np.empty(most_queries * most_members, dtype=bool)
     found_src, found_dst, found_score = [], [], []
     for lst in range(n_lists):
-        members = filed[filed_bounds[lst] : filed_bounds[lst + 1]]
-        queries = probing[probing_bounds[lst] : probing_bounds[lst + 1]]
-        if not len(members) or not len(queries):
-            continue
-        block = np.take(vectors, queries, axis=0, out=query_buffer[: len(queries)])
-        member_block = np.take(vectors, members, axis=0, out=member_buffer[: len(members)])
-        shape = (len(queries), len(members))
-        sims = np.matmul(block, member_block.T, out=sims_buffer[: shape[0] * shape[1]].reshape(shape))
-        # flatnonzero is about 8x faster than nonzero on a 2-D array
-        rows, cols = np.divmod(np.flatnonzero(np.greater_equal(sims, floor, out=above_buffer[: shape[0] * shape[1]].reshape(shape))), shape[1])
-        scores = sims[rows, cols]
-        if len(rows) > neighbours * len(queries):
-            rows, cols, scores = _cap_per_row(rows, cols, scores, neighbours)
-        src, dst = queries[rows], members[cols]
-        # dst is filed here, a list src probes; when src is filed in a list dst probes, dst finds the pair too.
-        found_twice = (probe[dst] == probe[src, :1]).any(axis=1)
-        keep = (src != dst) & ~(found_twice & (src > dst))
-        found_src.append(src[keep])
-        found_dst.append(dst[keep])
-        found_score.append(scores[keep])
+        for members, queries in blocks_of(lst):
+            if not len(members) or not len(queries):
+                continue
+            block = np.take(vectors, queries, axis=0, out=query_buffer[: len(queries)])
+            member_block = np.take(vectors, members, axis=0, out=member_buffer[: len(members)])
+            shape = (len(queries), len(members))
+            sims = np.matmul(block, member_block.T, out=sims_buffer[: shape[0] * shape[1]].reshape(shape))
+            # flatnonzero is about 8x faster than nonzero on a 2-D array
+            above = np.greater_equal(sims, floor, out=above_buffer[: shape[0] * shape[1]].reshape(shape))
+            rows, cols = np.divmod(np.flatnonzero(above), shape[1])
+            scores = sims[rows, cols]
+            if len(rows) > neighbours * len(queries):
+                rows, cols, scores = _cap_per_row(rows, cols, scores, neighbours)
+            src, dst = queries[rows], members[cols]
+            keep = (src != dst) & ~(found_from_other_end(src, dst) & (src > dst))
+            found_src.append(src[keep])
+            found_dst.append(dst[keep])
+            found_score.append(scores[keep])
     return np.concatenate(found_src), np.concatenate(found_dst), np.concatenate(found_score)
 
 
