@@ -25,6 +25,9 @@ on a shared machine); ratios are against ours in the same run.
   kernel's share is printed apart: on this machine zeroing fresh transparent huge pages is much of it), and the
   fitted exponent of seconds against rows. Thread counts follow ``available_cores()``; ``OMP_NUM_THREADS``
   caps them. ``--curve-partitions P``: the largest size again through :func:`deduplicate_partitioned`.
+* ``--search-baseline``: at each curve size the neighbour search alone on the same node vectors, with and
+  without cutting crowded lists into sub-lists (the previous search), and the recall of both at ``--rows``
+  and ``--recall-sizes``.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ import warnings
 import numpy as np
 
 from distilabel_qabias.convergence.dedup import deduplicate
-from distilabel_qabias.convergence.graph import similar_pairs
+from distilabel_qabias.convergence import graph as graph_module
+from distilabel_qabias.convergence.graph import similar_pairs, thread_budget
 from distilabel_qabias.convergence.partition import deduplicate_partitioned
 from distilabel_qabias.threads import available_cores
 from distilabel_qabias.embedders import DEFAULT_EMBEDDER, load_embedder
@@ -73,6 +77,21 @@ def timed(run, *args):
     wall, cpu = time.perf_counter(), time.process_time()
     out = run(*args)
     return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def search_without_splitting(vectors: np.ndarray, floor: float):
+    """The previous neighbour search: the same inverted-file index with no crowded list cut into sub-lists."""
+    with thread_budget():
+        return graph_module._approximate_pairs(
+            vectors, floor, probes=graph_module.DEFAULT_PROBES, probe_margin=graph_module.DEFAULT_PROBE_MARGIN,
+            neighbours=graph_module.DEFAULT_NEIGHBOURS, seed=0, crowded=float("inf"))
+
+
+def search_with_splitting(vectors: np.ndarray, floor: float):
+    with thread_budget():
+        return graph_module._approximate_pairs(
+            vectors, floor, probes=graph_module.DEFAULT_PROBES, probe_margin=graph_module.DEFAULT_PROBE_MARGIN,
+            neighbours=graph_module.DEFAULT_NEIGHBOURS, seed=0)
 
 
 def run_ours(texts, vectors, embedder_name, threshold):
@@ -111,18 +130,25 @@ def run_distilabel(texts, vectors, threshold, k):
     return [r["keep_row_after_embedding_filtering"] for r in rows]
 
 
-def graph_recall(vectors: np.ndarray, threshold: float, sample: int = 3000, seed: int = 0) -> tuple[float, float, int, float]:
+def graph_recall(vectors: np.ndarray, threshold: float, sample: int = 3000, seed: int = 0,
+                 search=None) -> tuple[float, float, int, float]:
     """For pairs at cosine >= threshold with one end in a random sample: the share the approximate graph
     holds as an edge, the share it connects (same component of its edges >= threshold), their number,
-    and the seconds the approximate search took."""
+    and the seconds the approximate search took. ``search(vectors, threshold) -> (src, dst, score)``
+    replaces ``similar_pairs`` (e.g. the search without splitting, for a same-run comparison)."""
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
     started = time.perf_counter()
-    graph = similar_pairs(vectors, threshold, exact_limit=0)
+    if search is None:
+        graph = similar_pairs(vectors, threshold, exact_limit=0)
+        src, dst = graph.src, graph.dst
+    else:
+        src, dst, _ = search(vectors, threshold)
+        src, dst = np.minimum(src, dst), np.maximum(src, dst)
     seconds = time.perf_counter() - started
     n = len(vectors)
-    edges = sparse.coo_matrix((np.ones(len(graph)), (graph.src, graph.dst)), shape=(n, n))
+    edges = sparse.coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
     _, component = connected_components(edges, directed=False)
     picked = np.random.default_rng(seed).choice(n, min(sample, n), replace=False)
     truth = set()
@@ -132,9 +158,18 @@ def graph_recall(vectors: np.ndarray, threshold: float, sample: int = 3000, seed
         truth |= {(min(r, c), max(r, c)) for r, c in zip(block[rows].tolist(), cols.tolist()) if r != c}
     if not truth:
         return 1.0, 1.0, 0, seconds
-    found = set(zip(graph.src.tolist(), graph.dst.tolist()))
+    found = set(zip(src.tolist(), dst.tolist()))
     connected = sum(component[a] == component[b] for a, b in truth)
     return len(truth & found) / len(truth), connected / len(truth), len(truth), seconds
+
+
+def recall_nodes(rows: int, embedder_name: str, path: str) -> np.ndarray:
+    """Unit vectors of the distinct questions among the first ``rows`` (from the saved embeddings)."""
+    first: dict[str, int] = {}
+    for i, text in enumerate(scaled_questions(rows)):
+        first.setdefault(text.strip(), i)
+    vectors = np.array(np.load(path, mmap_mode="r")[np.fromiter(first.values(), np.int64)], dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def embeddings_file(rows: int, embedder_name: str) -> str:
@@ -145,10 +180,12 @@ def embeddings_file(rows: int, embedder_name: str) -> str:
     return path
 
 
-def curve_point(rows: int, embedder_name: str, path: str, partitions: int = 0) -> None:
+def curve_point(rows: int, embedder_name: str, path: str, partitions: int = 0, search_baseline: bool = False) -> None:
     """One size of the cost curve (run in its own process): dedup beyond embedding, and peak RSS. With
     ``partitions``, :func:`deduplicate_partitioned` instead, and its agreement with the one-search run
-    of the same size (whose cluster labels that run left next to the embeddings)."""
+    of the same size (whose cluster labels that run left next to the embeddings). With ``search_baseline``,
+    afterwards the neighbour search alone on the same node vectors, with and without splitting crowded
+    lists (CPU seconds; the peak RSS printed is the dedup's)."""
     import types
 
     from distilabel_qabias.convergence import dedup, partition, result as result_module
@@ -165,6 +202,17 @@ def curve_point(rows: int, embedder_name: str, path: str, partitions: int = 0) -
     else:
         result, seconds, cpu = timed(run_ours, texts, vectors, embedder_name, None)
     system = resource.getrusage(resource.RUSAGE_SELF).ru_stime - usage.ru_stime
+    peak = peak_rss_gib()
+    baseline = {}
+    if search_baseline and not partitions:
+        graph = result.inputs.graph
+        nodes = np.ascontiguousarray(result.inputs.vectors)
+        for key, search in (("previous_search_cpu_seconds", search_without_splitting),
+                            ("search_cpu_seconds", search_with_splitting)):
+            started = time.process_time()
+            src, _, _ = search(nodes, graph.floor)
+            baseline[key] = round(time.process_time() - started, 2)
+            baseline[key.replace("cpu_seconds", "edges")] = len(src)
     labels_path = f"{path}.clusters_{rows}.npy"
     agreement = {}
     if not partitions:
@@ -175,9 +223,9 @@ def curve_point(rows: int, embedder_name: str, path: str, partitions: int = 0) -
                      "pairs_one_search_has": round(pair_agreement(result.cluster_id, one), 4)}
     print(json.dumps({
         "rows": rows, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "system_cpu_seconds": round(system, 2),
-        **agreement,
+        **agreement, **baseline,
         "timings": {k: round(v, 2) for k, v in result.timings.items()},
-        "peak_rss_gib": round(peak_rss_gib(), 2), "rss_before_dedup_gib": round(before, 2),
+        "peak_rss_gib": round(peak, 2), "rss_before_dedup_gib": round(before, 2),
         "edges": len(result.inputs.graph), "duplicates": result.n_duplicates, "clusters": result.n_clusters,
     }))
 
@@ -190,9 +238,10 @@ def exponent(points: list[dict], key: str) -> tuple[float, str]:
     return float(np.polyfit(x, y, 1)[0]), steps
 
 
-def run_curve_point(rows: int, embedder_name: str, path: str, partitions: int = 0) -> dict:
+def run_curve_point(rows: int, embedder_name: str, path: str, partitions: int = 0, search_baseline: bool = False) -> dict:
     out = subprocess.run([sys.executable, __file__, "--_curve-point", str(rows), "--embedder", embedder_name,
-                          "--_embeddings", path, "--_partitions", str(partitions)],
+                          "--_embeddings", path, "--_partitions", str(partitions),
+                          *(["--search-baseline"] if search_baseline else [])],
                          capture_output=True, text=True, check=True)
     point = json.loads(out.stdout.strip().splitlines()[-1])
     agreement = (f"; one-search pairs kept together {point['one_search_pairs_kept']:.1%}, its pairs one search has "
@@ -201,13 +250,21 @@ def run_curve_point(rows: int, embedder_name: str, path: str, partitions: int = 
           f"{point['cpu_seconds']:7.1f}s CPU ({point['system_cpu_seconds']:.1f}s of it in the kernel) beyond embedding "
           f"{point['timings']}, peak RSS {point['peak_rss_gib']:.2f} GiB ({point['rss_before_dedup_gib']:.2f} "
           f"before dedup), {point['edges']} edges, {point['duplicates']} duplicates{agreement}", flush=True)
+    if "previous_search_cpu_seconds" in point:
+        print(f"{'':>15}search alone on the same nodes: {point['search_cpu_seconds']:.1f}s CPU with crowded lists split "
+              f"({point['search_edges']} pairs), {point['previous_search_cpu_seconds']:.1f}s without "
+              f"({point['previous_search_edges']} pairs): {point['previous_search_cpu_seconds'] / point['search_cpu_seconds']:.2f}x",
+              flush=True)
     return point
 
 
-def cost_curve(sizes: list[int], embedder_name: str, path: str, partitions: int = 0) -> None:
-    points = [run_curve_point(rows, embedder_name, path) for rows in sizes]
+def cost_curve(sizes: list[int], embedder_name: str, path: str, partitions: int = 0, search_baseline: bool = False) -> None:
+    points = [run_curve_point(rows, embedder_name, path, search_baseline=search_baseline) for rows in sizes]
     if len(points) > 1:
-        for key, what in (("seconds", "wall"), ("cpu_seconds", "CPU")):
+        keys = [("seconds", "wall"), ("cpu_seconds", "CPU")]
+        if search_baseline:
+            keys += [("search_cpu_seconds", "search CPU"), ("previous_search_cpu_seconds", "previous search CPU")]
+        for key, what in keys:
             slope, steps = exponent(points, key)
             print(f"cost exponent ({what} seconds ~ rows^k, least squares over all sizes): k = {slope:.2f}; per step: {steps}")
     largest = points[-1]
@@ -260,6 +317,15 @@ def compare(rows: int, args, path: str) -> None:
     print(f"approximate neighbour graph ({seconds:.1f}s on {len(nodes)} distinct questions) vs exhaustive search, "
           f"{pairs} sampled pairs at cosine >= {threshold}: {edge_recall:.1%} kept as edges, {connected:.1%} connected",
           flush=True)
+    if args.search_baseline:
+        for size in sorted({len(nodes), *args.recall_sizes}):
+            sized = nodes if size == len(nodes) else recall_nodes(size, args.embedder, path)
+            for name, search in (("without splitting (previous)", search_without_splitting),
+                                 ("with crowded lists split", search_with_splitting)):
+                edge_recall, connected, pairs, seconds = graph_recall(sized, threshold, search=search)
+                print(f"  search {name} on {len(sized)} distinct questions: {seconds:.1f}s wall, {pairs} sampled "
+                      f"pairs at cosine >= {threshold}: {edge_recall:.1%} kept as edges, {connected:.1%} connected",
+                      flush=True)
 
     if args.embed_sample:
         default = load_embedder(DEFAULT_EMBEDDER)
@@ -287,6 +353,12 @@ def main() -> None:
     parser.add_argument("--curve", type=int, nargs="+", help="row counts of the cost curve (each in its own process)")
     parser.add_argument("--curve-partitions", type=int, default=0,
                         help="after the curve, the largest size again with deduplicate_partitioned (0: skip)")
+    parser.add_argument("--search-baseline", action="store_true",
+                        help="also time the neighbour search without splitting crowded lists (the previous search) "
+                             "at every curve size, and print both searches' recall")
+    parser.add_argument("--recall-sizes", type=int, nargs="*", default=[300_000],
+                        help="with --search-baseline: also measure both searches' recall on the distinct questions "
+                             "of these row counts")
     parser.add_argument("--_curve-point", dest="curve_point", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--_partitions", dest="point_partitions", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--_embeddings", dest="embeddings_path", help=argparse.SUPPRESS)
@@ -295,7 +367,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
 
     if args.curve_point:
-        curve_point(args.curve_point, args.embedder, args.embeddings_path, args.point_partitions)
+        curve_point(args.curve_point, args.embedder, args.embeddings_path, args.point_partitions, args.search_baseline)
         return
     print(f"threads: {available_cores()} (os.sched_getaffinity, capped by OMP_NUM_THREADS)")
     largest = max([args.rows, *(args.curve or [])])
@@ -305,7 +377,7 @@ def main() -> None:
     if args.rows:
         compare(args.rows, args, path)
     if args.curve:
-        cost_curve(sorted(args.curve), args.embedder, path, args.curve_partitions)
+        cost_curve(sorted(args.curve), args.embedder, path, args.curve_partitions, args.search_baseline)
 
 
 if __name__ == "__main__":
