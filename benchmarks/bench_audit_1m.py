@@ -49,10 +49,10 @@ def count_cpu_seconds(embedder) -> list[float]:
     spent = [0.0, 0.0]
     encode = embedder.encode
 
-    def counted(texts):
+    def counted(texts, **options):
         started = time.process_time()
         try:
-            return encode(texts)
+            return encode(texts, **options)
         finally:
             spent[0] += time.process_time() - started
             spent[1] = peak_rss_gib()

@@ -121,7 +121,9 @@ class Embedder:
         """Cosine threshold tuned for this model (``FALLBACK_THRESHOLD`` for untuned models)."""
         return DEFAULT_THRESHOLDS.get(self.name, FALLBACK_THRESHOLD)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, copy: bool = True) -> np.ndarray:
+        """Unit vectors of ``texts``. ``copy=False``: when the texts occupy consecutive rows of the cache
+        (distinct texts embedded in one call), a read-only view of them instead of a copy."""
         texts = list(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         if not texts:
@@ -147,6 +149,10 @@ class Embedder:
                 self._cache.register(todo)
                 rows = self._cache.lookup(texts)
             assert self._cache.matrix is not None
+            if not copy and rows[-1] - rows[0] == len(rows) - 1 and bool((np.diff(rows) == 1).all()):
+                view = self._cache.matrix[rows[0] : rows[-1] + 1]
+                view.flags.writeable = False
+                return view
             np.take(self._cache.matrix, rows, axis=0, out=out)
         return out
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+from functools import partial
 from typing import Any, Hashable, Sequence
 
 import numpy as np
@@ -193,10 +194,12 @@ def check_column_lengths(n_rows: int, **columns: Sequence[Any] | np.ndarray | No
 
 def embed_texts(model: Embedder, questions: list[str], answers: list[str] | None) -> np.ndarray:
     """Unit vectors of the questions, or of question and answer pairs when ``answers`` is given."""
-    vectors = model.encode(questions)
+    # No copy of rows the embedder's cache holds (a read-only view where they lie in one block).
+    encode = partial(model.encode, copy=False) if isinstance(model, Embedder) else model.encode
+    vectors = encode(questions)
     if answers is not None:
         # Concatenated unit halves scaled by 1/sqrt(2): the cosine is the mean of question and answer cosines.
-        vectors = np.hstack([vectors, model.encode(answers)]) / np.sqrt(np.float32(2.0))
+        vectors = np.hstack([vectors, encode(answers)]) / np.sqrt(np.float32(2.0))
     return vectors
 
 
