@@ -203,15 +203,21 @@ def _same_word(a: str, b: str) -> bool:
     return common >= 4 and common >= min(len(a), len(b)) - 1
 
 
-def _unmatched(entities: frozenset[str], other_words: frozenset[str]) -> set[str]:
-    return {e for e in entities if e not in other_words and not any(_same_word(e, w) for w in other_words)}
+def _names_unmatched(entities: frozenset[str], other_words: frozenset[str]) -> bool:
+    """Does an entity have no :func:`_same_word` among ``other_words``? Two different words can only be the
+    same word there when both have four letters or more and share the first four."""
+    return any(
+        e not in other_words
+        and not (len(e) >= 4 and any(_same_word(e, w) for w in other_words if w.startswith(e[:4])))
+        for e in entities
+    )
 
 
 def entities_conflict(
     entities_a: frozenset[str], words_a: frozenset[str], entities_b: frozenset[str], words_b: frozenset[str]
 ) -> bool:
     """True when *each* side names something the other does not mention at all."""
-    return bool(_unmatched(entities_a, words_b)) and bool(_unmatched(entities_b, words_a))
+    return _names_unmatched(entities_a, words_b) and _names_unmatched(entities_b, words_a)
 
 
 def signature_conflict(a: FactSignature, b: FactSignature) -> str | None:
