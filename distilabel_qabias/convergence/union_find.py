@@ -98,10 +98,14 @@ class _Clusters:
 
     def sums(self, roots: np.ndarray) -> np.ndarray:
         """Summed vectors of the clusters of ``roots`` (a copy)."""
-        out = self.base[self.nodes[roots]]
         slots = self.slot[roots]
         merged = slots >= 0
+        if not merged.any():
+            return self.base[self.nodes[roots]]
+        out = np.empty((len(roots), self.base.shape[1]), dtype=self.base.dtype)
         out[merged] = self.merged_sums[slots[merged]]
+        single = ~merged
+        out[single] = self.base[self.nodes[roots[single]]]
         return out
 
     def sum_of(self, root: int) -> np.ndarray:
