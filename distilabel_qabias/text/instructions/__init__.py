@@ -3,7 +3,8 @@
 Offline and linear-time. The text is cut into units (``units.py``); each unit is scored by the rule cues
 (``cues.py``, ``prefilter.py``, ``score.py``) and by a learned detector shipped with the package
 (``learned.py``; a logistic regression over hashed character n-grams and shape features, trained by
-``training/train_instruction_detector.py``; it scores a whole batch of documents in one vectorised call), and optionally by a user classifier (``classifier.py``); flagged
+``training/train_instruction_detector.py``; it scores a whole batch of documents in one vectorised call), and optionally by a user classifier (``classifier.py``); whether
+the rest of a document is declarative prose, and whether a unit opens with a verb, is read by ``mood.py``; flagged
 units grow into whole passages (``spans.py``), which are removed, masked or tagged (``filter.py``). Each span
 says which detector fired and its score. Measured quality and speed: ``benchmarks/eval_instructions.py`` and
 the README.

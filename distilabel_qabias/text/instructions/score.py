@@ -15,6 +15,7 @@ from typing import Sequence
 
 from distilabel_qabias.text.instructions.cues import CUES, Cue
 from distilabel_qabias.text.instructions.model import Classifier, ScoredUnit, Unit
+from distilabel_qabias.text.instructions.mood import is_imperative, opens_with_verb
 from distilabel_qabias.text.instructions.prefilter import cues_to_scan
 from distilabel_qabias.text.instructions.units import is_glue, split_units
 
@@ -220,12 +221,41 @@ def score_units(
         if classifier_scores is not None and classifier_scores[index] > score:
             score, kind, passage_start, detector = classifier_scores[index], "classifier", unit.start, "classifier"
         scored.append(ScoredUnit(unit, round(score, 4), kind, passage_start, detector))
+    scored = _advice_to_a_person(text, scored)
     return add_learned(text, scored, learned, learned_starts=learned_starts) if learned is not None else scored
+
+
+# an output cue of at most this score ("keep your reply short", "answer only with gestures") in a document that
+# otherwise addresses its reader as a person is advice, not an injection: it loses ``_ADVICE_PENALTY``
+MAX_ADVICE_SCORE = 0.8
+_ADVICE_PENALTY = 0.3
+MIN_ADDRESSING_ADVICE = 0.5
+
+
+def _advice_to_a_person(text: str, scored: list[ScoredUnit]) -> list[ScoredUnit]:
+    """Units whose rule score comes from a moderate output cue lose ``_ADVICE_PENALTY`` where at least half of the
+    document's other units address the reader ("you", "your"): interview tips, game rules and self-help tell a
+    person how to answer. An injection stands apart from the text around it (``_stands_out`` applies the same test
+    to the learned detector); strong cues (an override of instructions, a spoofed turn) are never advice."""
+    advice = [i for i, s in enumerate(scored) if s.kind == "output_override" and s.detector == "rules"
+              and 0 < s.score <= MAX_ADVICE_SCORE]
+    if not advice or len(scored) < 2:
+        return scored
+    addresses = [bool(_SECOND_PERSON.search(text, s.unit.start, s.unit.end)) for s in scored]
+    out = list(scored)
+    for index in advice:
+        others = sum(addresses) - addresses[index]
+        if others / (len(scored) - 1) >= MIN_ADDRESSING_ADVICE:
+            unit = scored[index]
+            out[index] = ScoredUnit(unit.unit, round(max(0.0, unit.score - _ADVICE_PENALTY), 4), unit.kind,
+                                    unit.passage_start, unit.detector)
+    return out
 
 
 def add_learned(
     text: str, scored: list[ScoredUnit], learned: Classifier | None, *, learned_starts: bool = False,
     learned_scores: Sequence[float] | None = None, declarative_scores: Sequence[float] | None = None,
+    request_scores: Sequence[float] | None = None,
 ) -> list[ScoredUnit]:
     """Units already scored by the other detectors, with the ``learned`` detector's score where it is higher.
 
@@ -234,7 +264,8 @@ def add_learned(
     loses the rules' penalties for encyclopedic or quoted framing. ``learned_scores``: the detector's scores of
     these units if already computed (a whole batch of documents is scored in one call); ``declarative_scores``:
     the same on the scale of the detector's start threshold for declarative documents, used for a run in a
-    document otherwise declarative (``_stands_out``).
+    document otherwise declarative (``_stands_out``); ``request_scores``: on the scale of the detector's extension
+    threshold, used instead for a unit of such a run that opens with a verb (``mood.opens_with_verb``).
     """
     if not scored:
         return scored
@@ -246,7 +277,7 @@ def add_learned(
     if not any(raw):
         return scored
     pieces = [text[u.start : u.end] for u in units]
-    may_start = _stands_out(raw, pieces, declarative_scores) if learned_starts else [0.0] * len(raw)
+    may_start = _stands_out(raw, pieces, declarative_scores, request_scores) if learned_starts else [0.0] * len(raw)
     out = []
     for unit_score, score, start in zip(scored, raw, may_start):
         unit = unit_score.unit
@@ -334,7 +365,8 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself)\b", re.I)
 LEARNED_CAP = 0.49
 
 
-def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequence[float] | None = None) -> list[float]:
+def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequence[float] | None = None,
+                request_scores: Sequence[float] | None = None) -> list[float]:
     """Keep a learned score only where its passage stands out from the rest of the document.
 
     The learned detector cannot tell an imperative addressed to a model ("Write a poem about ...") from one
@@ -342,9 +374,11 @@ def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequ
     (gaps of up to ``MAX_GAP_UNITS`` units inside them) count only if ``MIN_CONTEXT_UNITS`` units outside them exist, fewer than a
     third of those score above 0, and fewer than a third address the reader ("you", "your"): an instruction
     inserted into encyclopedic or narrative text stands out, a recipe, a manual or an exam paper does not.
-    Where the rest is declarative prose (``MAX_INSTRUCTION_LIKE_DECLARATIVE``, no "you", ``MIN_PROSE_DECLARATIVE``), the run's
+    Where the rest is declarative prose (``MAX_INSTRUCTION_LIKE_DECLARATIVE``, no "you", no sentence in the imperative
+    (``mood.is_imperative``: recipe steps, manual steps), ``MIN_PROSE_DECLARATIVE``), the run's
     ``declarative_scores`` count instead (the detector's lower start threshold for declarative documents), if
-    the run holds a unit of more than ``MAX_OPENER_WORDS`` words.
+    the run holds a unit of more than ``MAX_OPENER_WORDS`` words; there a unit that opens with a verb (a request
+    among statements: "Develop a strategy for ...") counts with its ``request_scores`` (the extension threshold).
     """
     runs: list[tuple[int, int]] = []
     for index, score in enumerate(scores):
@@ -361,6 +395,7 @@ def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequ
     addresses = [bool(_SECOND_PERSON.search(piece)) for piece in pieces]
     total_positive, total_addressing = sum(positive), sum(addresses)
     prose = [bool(_PROSE_SENTENCE.match(piece)) for piece in pieces] if declarative_scores is not None else []
+    imperative = [is_imperative(piece) for piece in pieces] if declarative_scores is not None else []
     for start, end in runs:
         rest = len(scores) - (end - start)
         if rest < MIN_CONTEXT_UNITS:
@@ -370,11 +405,16 @@ def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequ
         if instruction_like < MAX_INSTRUCTION_LIKE_REST and addressing < MAX_INSTRUCTION_LIKE_REST:
             declarative = declarative_scores is not None and addressing == 0 \
                 and instruction_like <= MAX_INSTRUCTION_LIKE_DECLARATIVE \
-                and (sum(prose) - sum(prose[start:end])) / rest >= MIN_PROSE_DECLARATIVE
+                and (sum(prose) - sum(prose[start:end])) / rest >= MIN_PROSE_DECLARATIVE \
+                and sum(imperative) == sum(imperative[start:end])
             # a unit of a word or two ("Stop.") opens a request, it is none on its own: a run of only such units
             # is not held to the lower threshold
             declarative = declarative and any(len(piece.split()) > MAX_OPENER_WORDS for piece in pieces[start:end])
             kept[start:end] = (declarative_scores if declarative else scores)[start:end]
+            if declarative and request_scores is not None:
+                for index in range(start, end):
+                    if request_scores[index] > kept[index] and opens_with_verb(pieces[index]):
+                        kept[index] = request_scores[index]
     return kept
 
 
