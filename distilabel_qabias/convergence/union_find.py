@@ -3,21 +3,31 @@ guard and the chaining guard checked at every join.
 
 :func:`guarded_union_find` gives exactly the clusters, refusals and merge forest of a plain loop that
 takes the edges one by one, but decides most edges on whole arrays. The edges go in windows, decided
-against the clusters as the window starts: an edge is refused there when its numbers differ or its
-average link is clearly below the floor. An edge that may join (or needs a word-by-word check, or lies
-within ``_LINK_SLACK`` of the floor) changes its two clusters, so every later edge of the window that
-touches them - and, in turn, the clusters of those - waits for the next window. The edges left are
+against the clusters as the window starts: an edge is refused there when its numbers differ, when the
+word-by-word comparison of its two clusters already found a conflict, or when its average link is
+clearly below the floor (and the two clusters need no new comparison). An edge that may join (or needs
+a new word-by-word comparison, or lies within ``_LINK_SLACK`` of the floor) changes its two clusters,
+so every later edge of the window that touches them - and, in turn, the clusters of those - waits for
+the next window. The edges left are
 decided in Kruskal's order against exactly the clusters the loop would see; as no two of them touch the
-same cluster, their joins are independent and go in one step. A window that decides few edges (a run of
-edges on the same growing clusters) is followed by a burst of edges taken one by one.
+same cluster, their joins are independent and go in one step; only a new word-by-word comparison or a
+link within the slack is decided in Python. A window that decides few edges (a run of edges on the same
+growing clusters) is followed by a burst of edges taken one by one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
 
-from distilabel_qabias.convergence.fact_guard import ClusterFacts, NodeFacts, cluster_facts, facts_conflict, merged_facts
+from distilabel_qabias.convergence.fact_guard import (
+    ClusterFacts,
+    NodeFacts,
+    cluster_facts,
+    facts_conflict,
+    merged_facts,
+)
 
 _SEVERAL = -1  # entity code of a cluster whose questions name several entity sets
 NUMBER, ENTITY, CHAINING = 1, 2, 3  # refusal reasons, indices into REASONS
@@ -245,8 +255,8 @@ def guarded_union_find(
         if link == FAILS:
             return CHAINING
         if link == UNSURE:
-            link = float(clusters.sum_of(root_a) @ clusters.sum_of(root_b)) / (int(size[root_a]) * int(size[root_b]))
-            if link < link_floor:
+            average = float(clusters.sum_of(root_a) @ clusters.sum_of(root_b)) / (int(size[root_a]) * int(size[root_b]))
+            if average < link_floor:
                 return CHAINING
         return 0
 
@@ -326,7 +336,8 @@ def guarded_union_find(
             word_check = (refuse == 0) & (code_a != 0) & (code_b != 0) & ((code_a != code_b) | (code_a == _SEVERAL))
             checked = np.flatnonzero(word_check)
             if len(checked) and known_conflicts:  # pairs of clusters compared word by word before
-                low, high = np.minimum(roots_a[checked], roots_b[checked]), np.maximum(roots_a[checked], roots_b[checked])
+                low = np.minimum(roots_a[checked], roots_b[checked])
+                high = np.maximum(roots_a[checked], roots_b[checked])
                 known = np.fromiter((known_conflicts.get(pair, 2) for pair in (low * n_local + high).tolist()),
                                     dtype=np.int8, count=len(checked))
                 refuse[checked[known == 1]] = ENTITY
@@ -366,4 +377,5 @@ def guarded_union_find(
     refused_reasons = np.concatenate(reasons + [np.empty(0, dtype=np.int8)])
     order = np.argsort(refused_edges, kind="stable")
     joined_edges = np.sort(np.concatenate(joined + [np.empty(0, dtype=np.int64)]))
-    return nodes, UnionFindMerges(clusters.roots(np.arange(n_local)), joined_edges, refused_edges[order], refused_reasons[order])
+    root = clusters.roots(np.arange(n_local))
+    return nodes, UnionFindMerges(root, joined_edges, refused_edges[order], refused_reasons[order])
