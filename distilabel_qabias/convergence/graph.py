@@ -275,8 +275,9 @@ def similar_pairs(
     """Pairs of rows of ``vectors`` (unit rows) with cosine >= ``floor``, only within the same partition.
 
     Partitions up to ``exact_limit`` rows are searched exhaustively. Larger ones are filed into about
-    sqrt(probes x N) lists; each vector is compared with the lists of its ``probes`` closest centroids,
-    keeping at most ``neighbours`` pairs per vector and list. benchmarks/bench_dedup.py
+    sqrt(probes x N) lists; each vector is compared with the lists of its ``probes`` closest centroids
+    (in a crowded list, with its closest sub-lists only), keeping at most ``neighbours`` pairs per vector
+    and (sub-)list. benchmarks/bench_dedup.py
     prints the share of exhaustive pairs found (>= 0.95 at the defaults).
     """
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
