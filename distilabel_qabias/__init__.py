@@ -7,7 +7,7 @@ The Steps are imported lazily so that the plain modules (``distilabel_qabias.tex
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 _LAZY = {
     "ScrubArtifacts": "distilabel_qabias.steps.scrub",
