@@ -26,8 +26,9 @@ on a shared machine); ratios are against ours in the same run.
   fitted exponent of seconds against rows. Thread counts follow ``available_cores()``; ``OMP_NUM_THREADS``
   caps them. ``--curve-partitions P``: the largest size again through :func:`deduplicate_partitioned`.
 * ``--search-baseline``: at each curve size the neighbour search alone on the same node vectors, with and
-  without cutting crowded lists into sub-lists (the previous search), and the recall of both at ``--rows``
-  and ``--recall-sizes``.
+  without cutting crowded lists into sub-lists (the previous search), and without comparing a list's members
+  with each other once (every query against every member); the recall of the first two at ``--rows`` and
+  ``--recall-sizes``.
 """
 
 from __future__ import annotations
@@ -85,6 +86,14 @@ def search_without_splitting(vectors: np.ndarray, floor: float):
         return graph_module._approximate_pairs(
             vectors, floor, probes=graph_module.DEFAULT_PROBES, probe_margin=graph_module.DEFAULT_PROBE_MARGIN,
             neighbours=graph_module.DEFAULT_NEIGHBOURS, seed=0, crowded=float("inf"))
+
+
+def search_without_triangle(vectors: np.ndarray, floor: float):
+    """The search before a list's members were compared with each other once: every query against every member."""
+    with thread_budget():
+        return graph_module._approximate_pairs(
+            vectors, floor, probes=graph_module.DEFAULT_PROBES, probe_margin=graph_module.DEFAULT_PROBE_MARGIN,
+            neighbours=graph_module.DEFAULT_NEIGHBOURS, seed=0, triangle_part=len(vectors))
 
 
 def search_with_splitting(vectors: np.ndarray, floor: float):
@@ -208,7 +217,8 @@ def curve_point(rows: int, embedder_name: str, path: str, partitions: int = 0, s
         graph = result.inputs.graph
         nodes = np.ascontiguousarray(result.inputs.vectors)
         for key, search in (("previous_search_cpu_seconds", search_without_splitting),
-                            ("search_cpu_seconds", search_with_splitting)):
+                            ("search_cpu_seconds", search_with_splitting),
+                            ("untriangled_search_cpu_seconds", search_without_triangle)):
             started = time.process_time()
             src, _, _ = search(nodes, graph.floor)
             baseline[key] = round(time.process_time() - started, 2)
@@ -253,8 +263,10 @@ def run_curve_point(rows: int, embedder_name: str, path: str, partitions: int = 
     if "previous_search_cpu_seconds" in point:
         print(f"{'':>15}search alone on the same nodes: {point['search_cpu_seconds']:.1f}s CPU with crowded lists split "
               f"({point['search_edges']} pairs), {point['previous_search_cpu_seconds']:.1f}s without "
-              f"({point['previous_search_edges']} pairs): {point['previous_search_cpu_seconds'] / point['search_cpu_seconds']:.2f}x",
-              flush=True)
+              f"({point['previous_search_edges']} pairs): {point['previous_search_cpu_seconds'] / point['search_cpu_seconds']:.2f}x; "
+              f"{point['untriangled_search_cpu_seconds']:.1f}s with every query against every member of a list "
+              f"({point['untriangled_search_edges']} pairs): "
+              f"{point['untriangled_search_cpu_seconds'] / point['search_cpu_seconds']:.2f}x", flush=True)
     return point
 
 

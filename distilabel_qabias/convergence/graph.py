@@ -7,9 +7,10 @@ and compared with those of its ``probes`` closest cells whose centroid is nearly
 closest one. A crowded cell (over four times the mean size: dense template regions) is cut into
 k-means sub-cells of about the mean size, and a vector probing it is compared with its three closest
 sub-cells only. The vectors that probe a (sub-)cell are compared with its members in one matrix product
-(BLAS): on this machine faiss's own ``IndexIVFFlat.range_search`` (per-query list scans) took 2-3x
-longer for lower recall, and an HNSW quantizer over finer cells lost recall (benchmarks/bench_dedup.py,
-README). Pairs found from either end are kept once, most similar first.
+(BLAS), and its own members with each other once (a triangle of products over runs of members): on this
+machine faiss's own ``IndexIVFFlat.range_search`` (per-query list scans) took 2-3x longer for lower
+recall, and an HNSW quantizer over finer cells lost recall (benchmarks/bench_dedup.py, README). Pairs
+found from either end are kept once, most similar first.
 
 Thread counts follow the cores this process may run on (:func:`available_cores`), so faiss and BLAS
 never start more threads than there are cores.
@@ -42,6 +43,8 @@ DEFAULT_PROBE_MARGIN = 0.2
 DEFAULT_CROWDED = 4.0
 DEFAULT_SUB_PROBES = 3
 DEFAULT_SUB_MARGIN = 0.02
+# A list's members are compared with each other in parts of about this many (the triangle of member pairs).
+TRIANGLE_PART = 128
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ def _split_crowded_lists(
     seed: int,
 ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
     """One crowded list cut into ``sub_lists`` k-means sub-lists of its members. Returns each member's
-    sub-list, the (members, queries) pair of every sub-list, and the (query, sub-list) choices: a query
+    sub-list, the (members, other queries) pair of every sub-list, and the (query, sub-list) choices: a query
     is compared with its ``sub_probes`` closest sub-lists within ``sub_margin`` of its closest one
     (always its own sub-list when it is a member). ``queries`` (sorted ids) include every member."""
     import faiss
@@ -164,13 +167,14 @@ def _split_crowded_lists(
         chosen &= sims >= -np.partition(-sims, sub_probes - 1, axis=1)[:, sub_probes - 1 : sub_probes]
     chosen[member_rows, member_sub] = True
     query_rows, query_sub = np.nonzero(chosen)
+    chosen[member_rows, member_sub] = False
+    other_sub, other_rows = np.nonzero(chosen.T)  # sub-list by sub-list
     by_member_sub = np.argsort(member_sub, kind="stable")
     member_bounds = np.searchsorted(member_sub[by_member_sub], np.arange(sub_lists + 1))
-    by_query_sub = np.argsort(query_sub, kind="stable")
-    query_bounds = np.searchsorted(query_sub[by_query_sub], np.arange(sub_lists + 1))
+    other_bounds = np.searchsorted(other_sub, np.arange(sub_lists + 1))
     blocks = [
         (members[by_member_sub[member_bounds[s] : member_bounds[s + 1]]],
-         queries[query_rows[by_query_sub[query_bounds[s] : query_bounds[s + 1]]]])
+         queries[other_rows[other_bounds[s] : other_bounds[s + 1]]])
         for s in range(sub_lists)
     ]
     return member_sub, blocks, queries[query_rows], query_sub
@@ -179,12 +183,15 @@ def _split_crowded_lists(
 def _approximate_pairs(
     vectors: np.ndarray, floor: float, *, probes: int, probe_margin: float, neighbours: int, seed: int,
     crowded: float = DEFAULT_CROWDED, sub_probes: int = DEFAULT_SUB_PROBES, sub_margin: float = DEFAULT_SUB_MARGIN,
+    triangle_part: int = TRIANGLE_PART,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inverted-file search: each vector is filed in its closest list and compared with the lists of its
     ``probes`` closest ones. A list over ``crowded`` times the mean size is cut into sub-lists of about the
     mean size, and a vector probing it is compared with its ``sub_probes`` closest sub-lists only. A
-    (sub-)list is compared with all vectors probing it in one matrix product, into reused buffers. A pair
-    that both of its ends find is kept from the end with the lower id only."""
+    (sub-)list is compared with the other vectors probing it in one matrix product, into reused buffers, and
+    its members with each other once, part by part (``triangle_part`` members). A pair that both of its ends
+    find is kept from the end with the lower id only. When a (sub-)list has more pairs than ``neighbours``
+    per vector probing it, it is compared in full and each vector keeps its ``neighbours`` most similar."""
     probe = _probe_lists(vectors, probes, probe_margin, seed)
     n_lists = int(probe.max()) + 1
     filed = np.argsort(probe[:, 0], kind="stable")
@@ -226,38 +233,63 @@ def _approximate_pairs(
         return found
 
     def blocks_of(lst: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(members, other queries) of each (sub-)list of ``lst``: the others probe it without being filed in it."""
         if lst in split_blocks:
             return split_blocks[lst]
-        return [(filed[filed_bounds[lst] : filed_bounds[lst + 1]], probing[probing_bounds[lst] : probing_bounds[lst + 1]])]
+        queries = probing[probing_bounds[lst] : probing_bounds[lst + 1]]
+        return [(filed[filed_bounds[lst] : filed_bounds[lst + 1]], queries[probe[queries, 0] != lst])]
 
     most_members = most_queries = 1
     for lst in range(n_lists):
-        for members, queries in blocks_of(lst):
-            most_members, most_queries = max(most_members, len(members)), max(most_queries, len(queries))
+        for members, others in blocks_of(lst):
+            most_members = max(most_members, len(members))
+            most_queries = max(most_queries, len(members) + len(others))
     query_buffer = np.empty((most_queries, vectors.shape[1]), dtype=np.float32)
     member_buffer = np.empty((most_members, vectors.shape[1]), dtype=np.float32)
     sims_buffer = np.empty(most_queries * most_members, dtype=np.float32)
     above_buffer = np.empty(most_queries * most_members, dtype=bool)
+
+    def above_floor(rows: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, cosine) of the pairs of ``rows`` and ``columns`` (buffer views) at or above the floor."""
+        shape = (len(rows), len(columns))
+        sims = np.matmul(rows, columns.T, out=sims_buffer[: shape[0] * shape[1]].reshape(shape))
+        # flatnonzero is about 8x faster than nonzero on a 2-D array
+        above = np.greater_equal(sims, floor, out=above_buffer[: shape[0] * shape[1]].reshape(shape))
+        row, column = np.divmod(np.flatnonzero(above), shape[1])
+        return row, column, sims[row, column]
+
     found_src, found_dst, found_score = [], [], []
     for lst in range(n_lists):
-        for members, queries in blocks_of(lst):
-            if not len(members) or not len(queries):
+        for members, others in blocks_of(lst):
+            if not len(members):
                 continue
-            block = np.take(vectors, queries, axis=0, out=query_buffer[: len(queries)])
-            member_block = np.take(vectors, members, axis=0, out=member_buffer[: len(members)])
-            shape = (len(queries), len(members))
-            sims = np.matmul(block, member_block.T, out=sims_buffer[: shape[0] * shape[1]].reshape(shape))
-            # flatnonzero is about 8x faster than nonzero on a 2-D array
-            above = np.greater_equal(sims, floor, out=above_buffer[: shape[0] * shape[1]].reshape(shape))
-            rows, cols = np.divmod(np.flatnonzero(above), shape[1])
-            scores = sims[rows, cols]
-            if len(rows) > neighbours * len(queries):
-                rows, cols, scores = _cap_per_row(rows, cols, scores, neighbours)
-            src, dst = queries[rows], members[cols]
-            keep = (src != dst) & ~(found_from_other_end(src, dst) & (src > dst))
-            found_src.append(src[keep])
-            found_dst.append(dst[keep])
-            found_score.append(scores[keep])
+            # Members highest id first, then the others: the members of each part (a run of ids) are compared
+            # with themselves, the members of lower ids and the others, so two members meet once, lower id first.
+            n_members, n_queries = len(members), len(members) + len(others)
+            rows_of = np.concatenate((members[::-1], others))
+            np.take(vectors, rows_of, axis=0, out=query_buffer[:n_queries])
+            bounds = np.linspace(0, n_members, max(1, round(n_members / triangle_part)) + 1).astype(np.int64)
+            pairs, found_full = [], 0
+            for low, high in zip(bounds[:-1], bounds[1:]):
+                first = n_members - high
+                rows, cols, scores = above_floor(query_buffer[first:n_queries], query_buffer[first : n_members - low])
+                # what the full product would have more: each lower-id member against this part, by symmetry
+                found_full += len(rows) + int(np.searchsorted(rows, high) - np.searchsorted(rows, high - low))
+                pairs.append((rows_of[first + rows], rows_of[first + cols], scores, rows < high))
+            if found_full > neighbours * n_queries:
+                # as many pairs as the full product (every query against every member), capped per query
+                member_block = np.take(vectors, members, axis=0, out=member_buffer[:n_members])
+                rows, cols, scores = _cap_per_row(*above_floor(query_buffer[:n_queries], member_block), neighbours)
+                pairs = [(rows_of[rows], members[cols], scores, rows < n_members)]
+            for src, dst, scores, between_members in pairs:
+                # a member's pair with another member comes once here; a pair with another query
+                # is kept from the lower-id end when the other end finds it too
+                keep = src < dst
+                with_others = np.flatnonzero(~between_members)
+                keep[with_others] |= ~found_from_other_end(src[with_others], dst[with_others])
+                found_src.append(src[keep])
+                found_dst.append(dst[keep])
+                found_score.append(scores[keep])
     return np.concatenate(found_src), np.concatenate(found_dst), np.concatenate(found_score)
 
 

@@ -71,3 +71,43 @@ def test_a_pair_in_one_crowded_list_is_found_once_whichever_sub_lists_its_ends_p
     src, dst, _ = search(question_vectors, 0.75, crowded=1.0, sub_probes=1, sub_margin=0.0)
     codes = np.minimum(src, dst).astype(np.int64) * len(question_vectors) + np.maximum(src, dst)
     assert len(np.unique(codes)) == len(codes)
+
+
+@pytest.mark.parametrize("crowded", [float("inf"), 1.0])
+def test_members_compared_in_a_triangle_give_every_pair_an_exhaustive_search_gives(question_vectors, crowded):
+    # Every list and sub-list probed: the inverted file compares every pair, a list's members with each
+    # other in parts of 3 (a triangle of products), and must give exactly the exhaustive range search's pairs.
+    floor = 0.75
+    src, dst, score = graph._approximate_pairs(
+        question_vectors, floor, probes=10_000, probe_margin=2.0, neighbours=10_000, seed=0,
+        crowded=crowded, sub_probes=10_000, sub_margin=2.0, triangle_part=3,
+    )
+    truth = graph._exhaustive_pairs(question_vectors, floor)
+    expected = dict(zip(zip(truth[0].tolist(), truth[1].tolist()), truth[2].tolist()))
+    found = dict(zip(zip(np.minimum(src, dst).tolist(), np.maximum(src, dst).tolist()), score.tolist()))
+    assert len(found) == len(src) and len(expected) > 100
+    assert found.keys() == expected.keys()
+    assert np.allclose([found[p] for p in expected], list(expected.values()), atol=1e-5)
+
+
+def test_the_per_vector_cap_keeps_the_same_pairs_with_members_compared_in_a_triangle(question_vectors, monkeypatch):
+    # A (sub-)list whose pairs pass the cap is compared in full again, so the cap sees each vector's every pair.
+    def pairs_with_part(part):
+        src, dst, score = graph._approximate_pairs(
+            question_vectors, 0.7, probes=8, probe_margin=0.2, neighbours=2, seed=0, crowded=1.5, triangle_part=part)
+        return dict(zip(zip(np.minimum(src, dst).tolist(), np.maximum(src, dst).tolist()), score.tolist()))
+
+    capped = []
+    cap_per_row = graph._cap_per_row
+
+    def counting_cap(*args):
+        capped.append(len(args[0]))
+        return cap_per_row(*args)
+
+    monkeypatch.setattr(graph, "_cap_per_row", counting_cap)
+    whole = pairs_with_part(10**9)  # one part: every query against every member, as before the triangle
+    capped.clear()
+    triangle = pairs_with_part(3)
+    assert capped, "no list had more pairs than the cap"
+    assert whole.keys() == triangle.keys()
+    assert np.allclose([whole[p] for p in whole], [triangle[p] for p in whole], atol=1e-5)
