@@ -53,7 +53,7 @@ from evaluation.inject_instructions import (
     passage_removed_fraction,
     wikipedia_hard_negatives,
 )
-from evaluation.inject_instructions import inject_passage
+from evaluation.inject_instructions import inject_source_text
 from evaluation.instruction_sources import FRESH_HELDOUT_SOURCES, HELDOUT_SOURCES, TRAIN_SOURCES, attacks
 from distilabel_qabias.text.instructions import filter_instructions, find_instruction_spans_batch
 from distilabel_qabias.text.instructions import find_instruction_spans as _find_instruction_spans
@@ -139,8 +139,7 @@ def evaluate_sources(docs, seed: int, threshold: float) -> None:
         fractions, sentences, lost = [], 0, 0
         for i, text in enumerate(attacks(name)):
             doc = docs[i % len(docs)]
-            passage = text.strip() if text.strip()[-1] in '.!?:"”)]>' else text.strip() + "."  # a sentence ends
-            injection = inject_passage(doc.text, passage, rng, position="sentence", kind=name, split=name)
+            injection = inject_source_text(doc.text, text, rng, name)
             spans = find_instruction_spans(injection.text, threshold=threshold)
             fractions.append(passage_removed_fraction(injection, spans))
             total, lost_here = lost_clean_sentences(doc.text, spans, injection)

@@ -31,7 +31,7 @@ from distilabel_qabias.text.instructions import find_instruction_spans_batch, sp
 from distilabel_qabias.text.instructions.learned import LearnedDetector  # noqa: E402
 from evaluation.corpora import wikipedia_summaries  # noqa: E402
 from evaluation.inject_instructions import (  # noqa: E402
-    HARD_NEGATIVES, inject_passage, lost_clean_sentences, passage_removed_fraction)
+    HARD_NEGATIVES, inject_source_text, lost_clean_sentences, passage_removed_fraction)
 from evaluation.instruction_sources import HELDOUT_SOURCES, attacks  # noqa: E402
 
 REMOVED_AT = 0.9
@@ -51,11 +51,7 @@ def dev_summaries() -> list:
 
 def source_recall(name: str, docs: list, detector: LearnedDetector, seed: int) -> tuple[float, int]:
     rng = random.Random(f"{seed}-{name}")
-    injections = []
-    for i, text in enumerate(attacks(name)):
-        doc = docs[i % len(docs)]
-        passage = text.strip() if text.strip()[-1] in '.!?:"”)]>' else text.strip() + "."
-        injections.append(inject_passage(doc.text, passage, rng, position="sentence", kind=name, split=name))
+    injections = [inject_source_text(docs[i % len(docs)].text, text, rng, name) for i, text in enumerate(attacks(name))]
     spans = spans_of([inj.text for inj in injections], detector)
     fractions = [passage_removed_fraction(inj, s) for inj, s in zip(injections, spans)]
     return sum(f >= REMOVED_AT for f in fractions) / len(fractions), len(fractions)

@@ -165,7 +165,8 @@ def main() -> None:
     started = time.perf_counter()
     rng = random.Random(SEED)
 
-    shares = positive_units(rng, tuple(filter(None, args.leave_out.split(","))), args.candidates, args.fact_notes)
+    leave_out = tuple(filter(None, args.leave_out.split(",")))
+    shares = positive_units(rng, leave_out, args.candidates, args.fact_notes)
     positives = list(shares)
     wiki = wikipedia_summaries()
     train_buckets = {int(b) for b in args.wiki_train_buckets.split(",")} - {1}
@@ -175,7 +176,6 @@ def main() -> None:
     std_train = [u for t in std if bucket(t[:200]) != 3 for u in units_of(t)]
     std_tune = [u for t in std if bucket(t[:200]) == 3 for u in units_of(t)]
     prose = list(django_doc_paragraphs()) + list(tool_docstrings()) + list(dialogue_answers()) + list(licence_paragraphs())
-    leave_out = tuple(filter(None, args.leave_out.split(",")))
     if "tech_support_manual" not in leave_out:
         prose += list(tech_support_manual_paragraphs())
     if "fact_override_notes" not in leave_out:

@@ -563,6 +563,15 @@ def inject_passage(
     )
 
 
+def inject_source_text(clean: str, text: str, rng: random.Random, source: str) -> Injection:
+    """A text of a public attack source embedded between two sentences of ``clean``, as a sentence of its own (a
+    full stop added where it has no closing punctuation, as the one-line requests of HarmBench and AdvBench)."""
+    passage = text.strip()
+    if passage[-1] not in '.!?:"”)]>':
+        passage += "."
+    return inject_passage(clean, passage, rng, position="sentence", kind=source, split=source)
+
+
 def instruction_only_document(rng: random.Random, n_passages: int = 4, split: str | None = None) -> str:
     """A document made only of injected passages (the keep flag should be false for it)."""
     pool = templates(split)

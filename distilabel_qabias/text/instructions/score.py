@@ -396,6 +396,7 @@ def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequ
     total_positive, total_addressing = sum(positive), sum(addresses)
     prose = [bool(_PROSE_SENTENCE.match(piece)) for piece in pieces] if declarative_scores is not None else []
     imperative = [is_imperative(piece) for piece in pieces] if declarative_scores is not None else []
+    total_prose, total_imperative = sum(prose), sum(imperative)
     for start, end in runs:
         rest = len(scores) - (end - start)
         if rest < MIN_CONTEXT_UNITS:
@@ -405,8 +406,8 @@ def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequ
         if instruction_like < MAX_INSTRUCTION_LIKE_REST and addressing < MAX_INSTRUCTION_LIKE_REST:
             declarative = declarative_scores is not None and addressing == 0 \
                 and instruction_like <= MAX_INSTRUCTION_LIKE_DECLARATIVE \
-                and (sum(prose) - sum(prose[start:end])) / rest >= MIN_PROSE_DECLARATIVE \
-                and sum(imperative) == sum(imperative[start:end])
+                and (total_prose - sum(prose[start:end])) / rest >= MIN_PROSE_DECLARATIVE \
+                and total_imperative == sum(imperative[start:end])
             # a unit of a word or two ("Stop.") opens a request, it is none on its own: a run of only such units
             # is not held to the lower threshold
             declarative = declarative and any(len(piece.split()) > MAX_OPENER_WORDS for piece in pieces[start:end])

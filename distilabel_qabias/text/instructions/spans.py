@@ -174,8 +174,7 @@ def _score_pulled_in(spans: list[InstructionSpan]) -> list[InstructionSpan]:
         if span.score > 0:
             out.append(span)
             continue
-        after = [s for s in scored if s.start >= span.end]
-        source = after[0] if after else scored[-1]
+        source = next((s for s in scored if s.start >= span.end), scored[-1])
         out.append(InstructionSpan(span.start, span.end, source.score, source.kind, source.detector))
     return out
 
