@@ -5,78 +5,25 @@
 attributes as code that holds the live object. A section is ``None`` when its inputs were absent.
 Numbers that are undefined (no hits, empty denominators) are NaN in memory and ``null`` in JSON.
 
-Plain module: no distilabel import, no row dicts; built by :mod:`distilabel_qabias.report.build`,
-rendered by :mod:`distilabel_qabias.report.render`.
+Plain module: no distilabel import, no row dicts; JSON handling in :mod:`distilabel_qabias.report.section`;
+built by :mod:`distilabel_qabias.report.build`, rendered by :mod:`distilabel_qabias.report.render`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Optional
 
-import numpy as np
+from distilabel_qabias.report.section import Section, json_value
 
 REPORT_TITLE = "QA bias report"
 
 Vector = tuple[Optional[float], ...]
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe value: numpy scalars become Python numbers, NaN/inf become None, tuples lists."""
-    if isinstance(value, _Section):
-        return value.to_dict()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
-
-
-def _frozen(value: Any) -> Any:
-    """Lists (and arrays) from JSON or numpy become tuples, recursively; JSON null stays None."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v) for v in value)
-    return value
-
-
-class _Section:
-    """Flat section: JSON keys are the field names; lists are stored as tuples."""
-
-    _nested: ClassVar[Mapping[str, type]] = {}  # field -> section type of each value of a dict field
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]):
-        values = {}
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-            if f.name not in data:
-                continue
-            value = data[f.name]
-            nested = cls._nested.get(f.name)
-            if nested is not None and value is not None:
-                value = {str(k): nested.from_dict(v) for k, v in value.items()}
-            values[f.name] = _frozen(value) if not isinstance(value, Mapping) else dict(value)
-        return cls(**values)
-
-
 @dataclass(frozen=True)
-class ReportConfig(_Section):
+class ReportConfig(Section):
     """How the report was built: the columns it read and its binning (JSON ``config``)."""
 
     document_column: str = "document"
@@ -91,7 +38,7 @@ class ReportConfig(_Section):
 
 
 @dataclass(frozen=True)
-class Coverage(_Section):
+class Coverage(Section):
     """How much of each document the questions reach, and where on average (JSON ``summary``, with
     :class:`Concentration`). ``row_problems`` counts rows that could not be used, by cause."""
 
@@ -112,7 +59,7 @@ class Coverage(_Section):
 
 
 @dataclass(frozen=True)
-class Concentration(_Section):
+class Concentration(Section):
     """How unevenly hits spread over a document's sentences, averaged over documents with hits."""
 
     mean_gini: Optional[float] = None
@@ -121,7 +68,7 @@ class Concentration(_Section):
 
 
 @dataclass(frozen=True)
-class Saturation(_Section):
+class Saturation(Section):
     """Mean coverage after the first ``k`` questions of each document, observed and uniform."""
 
     k: tuple[int, ...]
@@ -131,7 +78,7 @@ class Saturation(_Section):
 
 
 @dataclass(frozen=True)
-class Position(_Section):
+class Position(Section):
     """Evidence position histogram against the uniform-over-sentences expectation."""
 
     bins: int
@@ -144,7 +91,7 @@ class Position(_Section):
 
 
 @dataclass(frozen=True)
-class Heat(_Section):
+class Heat(Section):
     """Relative hit density along each document (1 = even spread): all documents and the busiest ones."""
 
     bins: int
@@ -154,7 +101,7 @@ class Heat(_Section):
 
 
 @dataclass(frozen=True)
-class SalienceFeature(_Section):
+class SalienceFeature(Section):
     """Hit rates of sentences carrying one feature, and their lift over plain sentences."""
 
     sentences: int
@@ -168,7 +115,7 @@ class SalienceFeature(_Section):
 
 
 @dataclass(frozen=True)
-class ArtifactHijack(_Section):
+class ArtifactHijack(Section):
     """Share of QA rows whose evidence overlaps an artifact span, against the artifacts' share of text."""
 
     documents: int
@@ -185,7 +132,7 @@ class ArtifactHijack(_Section):
 
 
 @dataclass(frozen=True)
-class PromptStats(_Section):
+class PromptStats(Section):
     """Coverage of one seed-prompt kind, averaged over the documents it was used on."""
 
     rows: int
@@ -197,7 +144,7 @@ class PromptStats(_Section):
 
 
 @dataclass(frozen=True)
-class Convergence(_Section):
+class Convergence(Section):
     """Whether different seed prompts draw on the same sentences, against random placement."""
 
     _nested: ClassVar[Mapping[str, type]] = {"prompts": PromptStats}
@@ -218,7 +165,7 @@ _CLUSTER_FIELDS = (
 
 
 @dataclass(frozen=True)
-class Dedup(_Section):
+class Dedup(Section):
     """Converged (duplicate) questions; the cluster fields need ``qabias_cluster_id`` (None without it)."""
 
     duplicates: int
@@ -239,7 +186,7 @@ class Dedup(_Section):
 
 
 @dataclass(frozen=True)
-class Exposure(_Section):
+class Exposure(Section):
     """How often each position was shown to the generator, and hits per exposure."""
 
     rows_with_chunk: int
@@ -253,7 +200,7 @@ class Exposure(_Section):
 
 
 @dataclass(frozen=True)
-class Grounding(_Section):
+class Grounding(Section):
     """The ``qabias_grounded`` flag over all rows, and the reason codes of ungrounded rows."""
 
     rows: int
@@ -265,7 +212,7 @@ class Grounding(_Section):
 
 
 @dataclass(frozen=True)
-class TargetAdherence(_Section):
+class TargetAdherence(Section):
     """Whether questions written for a fixed target sentence draw their evidence from it.
 
     Shares are over rows with a target (a row without a hit misses it) and, ``*_of_hits``, over
@@ -285,7 +232,7 @@ class TargetAdherence(_Section):
 
 
 @dataclass(frozen=True)
-class Instructions(_Section):
+class Instructions(Section):
     """Passages addressed to a model (``qabias_instruction_spans``), counted per distinct document."""
 
     documents_scanned: int
@@ -295,7 +242,7 @@ class Instructions(_Section):
 
 
 @dataclass(frozen=True)
-class KeepFlags(_Section):
+class KeepFlags(Section):
     """Rows passing every ``keep_row_after_*_filtering`` flag, and how many rows each flag rejects."""
 
     rows: int
@@ -305,7 +252,7 @@ class KeepFlags(_Section):
 
 
 @dataclass(frozen=True)
-class Hotspot(_Section):
+class Hotspot(Section):
     """One of the most-hit sentences of the dataset."""
 
     document: str
@@ -318,7 +265,7 @@ class Hotspot(_Section):
 
 
 @dataclass(frozen=True)
-class DocumentStats(_Section):
+class DocumentStats(Section):
     """Coverage and concentration of one document."""
 
     document: str
@@ -392,14 +339,14 @@ class BiasReport:
             "config": self.config.to_dict(),
             "summary": {**self.coverage.to_dict(), **self.concentration.to_dict()},
         }
-        data["saturation"] = _plain(self.saturation)
-        data["position"] = _plain(self.position)
-        data["heat"] = _plain(self.heat)
-        data["salience"] = _plain(self.salience)
+        data["saturation"] = json_value(self.saturation)
+        data["position"] = json_value(self.position)
+        data["heat"] = json_value(self.heat)
+        data["salience"] = json_value(self.salience)
         for name in ("artifacts", "convergence", "dedup", "exposure", "grounding", "targets", "instructions", "keep"):
-            data[name] = _plain(getattr(self, name))
-        data["hotspots"] = _plain(self.hotspots)
-        data["per_document"] = _plain(self.per_document)
+            data[name] = json_value(getattr(self, name))
+        data["hotspots"] = json_value(self.hotspots)
+        data["per_document"] = json_value(self.per_document)
         data["notes"] = list(self.notes)
         return data
 
