@@ -14,13 +14,11 @@ failed or interrupted push loses nothing.
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 import time
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -28,6 +26,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from distilabel_qabias import schema
+from distilabel_qabias.cli_errors import Terminated, user_errors
 from distilabel_qabias.embedders import DEFAULT_EMBEDDER
 from distilabel_qabias.errors import OutputError, QABiasError
 from distilabel_qabias.io import LOCAL_FORMATS, check_output_path, check_report_folder, check_rows_fit, is_local_path
@@ -38,7 +37,7 @@ app = typer.Typer(
     help="Audit synthetic QA data for generation bias (coverage, convergence, artifacts) and scrub documents.",
     no_args_is_help=True,
     add_completion=False,
-    pretty_exceptions_show_locals=False,  # locals may hold a token or rows; _user_errors prints bugs itself
+    pretty_exceptions_show_locals=False,  # locals may hold a token or rows; user_errors prints bugs itself
 )
 # progress and messages on stderr, so stdout carries only the summary
 console = Console(stderr=True)
@@ -57,64 +56,6 @@ class ScrubMode(str, Enum):
     remove = "remove"
     tag = "tag"
     scrub = "scrub"  # the old name of remove, still accepted
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so every ``finally``/cleanup runs (temp files, the push message)."""
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Every mistake a user can make ends here: one line, non-zero exit, no traceback.
-
-    Anything else is a bug: its traceback is printed without local variables (they may hold the
-    token or rows), with any token-like text masked.
-    """
-    previous = _on_sigterm_raise()
-    try:
-        yield
-    except QABiasError as err:
-        console.print(f"[bold red]Error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    except Terminated:
-        console.print("[bold red]Terminated.[/]")
-        raise typer.Exit(143) from None
-    except KeyboardInterrupt:
-        console.print("[bold red]Interrupted.[/]")
-        raise typer.Exit(130) from None
-    except (typer.Exit, typer.Abort):
-        raise
-    except Exception as err:  # a bug in this package or a library: traceback without locals
-        _print_bug(err)
-        raise typer.Exit(2) from None
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _on_sigterm_raise() -> Any:
-    def terminate(signum: int, frame: Any) -> None:
-        raise Terminated()
-
-    try:
-        return signal.signal(signal.SIGTERM, terminate)
-    except ValueError:  # not the main thread: leave signals alone
-        return None
-
-
-def _print_bug(err: BaseException) -> None:
-    from rich.traceback import Traceback
-
-    from huggingface_hub import get_token
-
-    from distilabel_qabias.hub import redact_secrets
-
-    capture = Console(stderr=True, width=console.width, force_terminal=console.is_terminal)
-    with capture.capture() as captured:
-        capture.print(Traceback.from_exception(type(err), err, err.__traceback__, show_locals=False, max_frames=8))
-    sys.stderr.write(redact_secrets(captured.get(), get_token()))
-    console.print(f"[bold red]Internal error[/] (a bug, please report it): {escape(type(err).__name__)}",
-                  highlight=False)
 
 
 def _check_before_work(input: str, output: Optional[Path], report: Optional[Path], push_to_hub: Optional[str],
@@ -285,7 +226,7 @@ def audit(
     revision: Optional[str] = typer.Option(None, help="Revision of a Hub INPUT."),
 ) -> None:
     """Tag artifacts, evidence coverage and converged questions, and build the bias report."""
-    with _user_errors():
+    with user_errors(console):
         started = time.perf_counter()
         _check_before_work(input, output, report, push_to_hub, overwrite)
         rows = _load(input, config, split, revision)
@@ -384,7 +325,7 @@ def scrub(
     Artifact offsets index the original text; in remove mode the instruction-span offsets index the
     text after artifact removal (the text the span filter was given).
     """
-    with _user_errors():
+    with user_errors(console):
         started = time.perf_counter()
         removing = mode is not ScrubMode.tag
         _check_before_work(input, output, None, push_to_hub, overwrite)

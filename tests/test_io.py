@@ -303,7 +303,7 @@ def test_disk_full_is_one_line(tmp_path):
 
 def test_sigterm_during_the_write_removes_the_temp_file(tmp_path):
     """The CLI turns SIGTERM into an exception (as Ctrl-C is one); the writer's cleanup then runs."""
-    from distilabel_qabias.cli import Terminated, _on_sigterm_raise
+    from distilabel_qabias.cli_errors import Terminated, on_sigterm_raise
 
     class SendsSigterm:
         def tolist(self):  # serialised mid-write: the signal arrives while the temp file is open
@@ -311,7 +311,7 @@ def test_sigterm_during_the_write_removes_the_temp_file(tmp_path):
             return 1
 
     target = write_rows([{"question": "old"}], tmp_path / "out.jsonl")
-    previous = _on_sigterm_raise()
+    previous = on_sigterm_raise()
     try:
         with pytest.raises(Terminated):
             write_rows([{"question": "Q?"}] * 1000 + [{"question": "Q?", "value": SendsSigterm()}], target)
