@@ -25,6 +25,9 @@ on a shared machine); ratios are against ours in the same run.
   kernel's share is printed apart: on this machine zeroing fresh transparent huge pages is much of it), and the
   fitted exponent of seconds against rows. Thread counts follow ``available_cores()``; ``OMP_NUM_THREADS``
   caps them. ``--curve-partitions P``: the largest size again through :func:`deduplicate_partitioned`.
+* ``--by-fact``: the questions come fact by fact (``scaled_questions(by_fact=True)``: every lead-in and form
+  of a fact together), so every size has about the same duplicates per question; by default they come
+  lead-in by lead-in and 1M rows hold about four times the duplicates per question of 100k.
 * ``--search-baseline``: at each curve size the neighbour search alone on the same node vectors, with and
   without cutting crowded lists into sub-lists (the previous search), and without comparing a list's members
   with each other once (every query against every member); the recall of the first two at ``--rows`` and
@@ -53,7 +56,14 @@ from distilabel_qabias.convergence.graph import similar_pairs, thread_budget
 from distilabel_qabias.convergence.partition import deduplicate_partitioned
 from distilabel_qabias.threads import available_cores
 from distilabel_qabias.embedders import DEFAULT_EMBEDDER, load_embedder
-from evaluation.questions import scaled_questions
+from evaluation import questions as question_sets
+
+# Set from --by-fact (curve points get it on their command line).
+BY_FACT = False
+
+
+def scaled_questions(rows: int) -> list[str]:
+    return question_sets.scaled_questions(rows, by_fact=BY_FACT)
 
 
 def peak_rss_gib() -> float:
@@ -183,7 +193,8 @@ def recall_nodes(rows: int, embedder_name: str, path: str) -> np.ndarray:
 
 def embeddings_file(rows: int, embedder_name: str) -> str:
     """The embeddings of the first ``rows`` questions, computed once into a temporary .npy file."""
-    path = os.path.join(tempfile.gettempdir(), f"bench_dedup_{embedder_name}_{rows}.npy")
+    order = "_by_fact" if BY_FACT else ""
+    path = os.path.join(tempfile.gettempdir(), f"bench_dedup_{embedder_name}{order}_{rows}.npy")
     if not os.path.exists(path):
         np.save(path, row_embeddings(scaled_questions(rows), embedder_name))
     return path
@@ -251,7 +262,7 @@ def exponent(points: list[dict], key: str) -> tuple[float, str]:
 def run_curve_point(rows: int, embedder_name: str, path: str, partitions: int = 0, search_baseline: bool = False) -> dict:
     out = subprocess.run([sys.executable, __file__, "--_curve-point", str(rows), "--embedder", embedder_name,
                           "--_embeddings", path, "--_partitions", str(partitions),
-                          *(["--search-baseline"] if search_baseline else [])],
+                          *(["--search-baseline"] if search_baseline else []), *(["--by-fact"] if BY_FACT else [])],
                          capture_output=True, text=True, check=True)
     point = json.loads(out.stdout.strip().splitlines()[-1])
     agreement = (f"; one-search pairs kept together {point['one_search_pairs_kept']:.1%}, its pairs one search has "
@@ -371,12 +382,16 @@ def main() -> None:
     parser.add_argument("--recall-sizes", type=int, nargs="*", default=[300_000],
                         help="with --search-baseline: also measure both searches' recall on the distinct questions "
                              "of these row counts")
+    parser.add_argument("--by-fact", action="store_true",
+                        help="questions fact by fact (the same duplicates per question at every size)")
     parser.add_argument("--_curve-point", dest="curve_point", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--_partitions", dest="point_partitions", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--_embeddings", dest="embeddings_path", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
+    global BY_FACT
+    BY_FACT = args.by_fact
 
     if args.curve_point:
         curve_point(args.curve_point, args.embedder, args.embeddings_path, args.point_partitions, args.search_baseline)

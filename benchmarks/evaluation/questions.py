@@ -295,18 +295,25 @@ def dedup_metrics(questions: Sequence[LabelledQuestion], cluster_id: Sequence[in
 _LEAD_INS = ("", "According to the article, ", "Based on the text, ", "From the passage: ", "Quick question: ")
 
 
-def scaled_questions(n_rows: int, *, seed: int = 0, repeat_share: float = 0.1) -> list[str]:
+def scaled_questions(n_rows: int, *, seed: int = 0, repeat_share: float = 0.1, by_fact: bool = False) -> list[str]:
     """``n_rows`` question strings for speed and memory benchmarks, cycling over every fact of every
     Wikipedia article in every surface form and lead-in (about 1.3M distinct questions), with
-    ``repeat_share`` of the rows exact repeats of earlier rows."""
+    ``repeat_share`` of the rows exact repeats of earlier rows.
+
+    By default the distinct questions come lead-in by lead-in, so a prefix of up to about 260k rows has
+    one lead-in per fact and 1M rows four: the duplicates per question grow with the size. With
+    ``by_fact`` they come fact by fact (every lead-in and form of a fact together), as a dataset's
+    first documents come with all their questions: every size has about the same duplicates per question."""
     rng = random.Random(seed)
     facts = [fact for doc in wikipedia_summaries(None, seed=seed) for fact in _facts(doc)]
     distinct: list[str] = []
-    for lead_in in _LEAD_INS:
-        for kind, slots in facts:
-            for form in _FORMS[kind]:
-                question = form.format(**slots)
-                distinct.append(lead_in + (question[0].lower() + question[1:] if lead_in else question))
+    for lead_in, (kind, slots) in (
+        ((lead_in, fact) for fact in facts for lead_in in _LEAD_INS) if by_fact
+        else ((lead_in, fact) for lead_in in _LEAD_INS for fact in facts)
+    ):
+        for form in _FORMS[kind]:
+            question = form.format(**slots)
+            distinct.append(lead_in + (question[0].lower() + question[1:] if lead_in else question))
         if len(distinct) >= n_rows:
             break
     rows: list[str] = []
