@@ -20,8 +20,9 @@ and HELDOUT5 were never used to tune the rules. The last section times the detec
 The "public attack sources" section embeds every text of each source of ``evaluation.instruction_sources``
 between two sentences of a Wikipedia summary (a full stop added where the text has no closing punctuation, as
 the one-line requests of HarmBench and AdvBench have none); the held-out sources were never used in training or tuning.
-The fresh held-out source (``FRESH_HELDOUT_SOURCES``, added in the fourth pass) is reported on its own line, outside
-the pooled held-out figure.
+The fresh held-out source (``FRESH_HELDOUT_SOURCES``: EasyJailbreak's templates, added in the fifth pass) is reported
+on its own line, outside the pooled held-out figure, and so is the fourth pass's fresh source, deepteam's worked
+attack examples (``LOOKED_AT_SOURCES``: never trained on, but its misses were read before the fifth pass).
 ``--learned start`` (default), ``extend`` or ``off`` picks how the learned detector is used. The speed section times
 ``find_instruction_spans_batch`` over batches of 50 texts (as ``FilterInstructionSpans`` runs) on real summaries
 of which half carry an injected passage, and on clean ones.
@@ -54,7 +55,8 @@ from evaluation.inject_instructions import (
     wikipedia_hard_negatives,
 )
 from evaluation.inject_instructions import inject_source_text
-from evaluation.instruction_sources import FRESH_HELDOUT_SOURCES, HELDOUT_SOURCES, TRAIN_SOURCES, attacks
+from evaluation.instruction_sources import (
+    FRESH_HELDOUT_SOURCES, HELDOUT_SOURCES, LOOKED_AT_SOURCES, TRAIN_SOURCES, attacks)
 from distilabel_qabias.text.instructions import filter_instructions, find_instruction_spans_batch
 from distilabel_qabias.text.instructions import find_instruction_spans as _find_instruction_spans
 
@@ -135,7 +137,7 @@ def evaluate_sources(docs, seed: int, threshold: float) -> None:
     print("\n== public attack sources: each text embedded between two sentences of a Wikipedia summary ==")
     rng = random.Random(f"{seed}-sources")
     held: list[float] = []
-    for name in (*HELDOUT_SOURCES, *FRESH_HELDOUT_SOURCES, *TRAIN_SOURCES):
+    for name in (*HELDOUT_SOURCES, *FRESH_HELDOUT_SOURCES, *LOOKED_AT_SOURCES, *TRAIN_SOURCES):
         fractions, sentences, lost = [], 0, 0
         for i, text in enumerate(attacks(name)):
             doc = docs[i % len(docs)]
@@ -149,7 +151,8 @@ def evaluate_sources(docs, seed: int, threshold: float) -> None:
         if name in HELDOUT_SOURCES:
             held += fractions
         label = ("held out" if name in HELDOUT_SOURCES else "fresh held out (never trained on, not pooled)"
-                 if name in FRESH_HELDOUT_SOURCES else "trained on (in-distribution, not evidence)")
+                 if name in FRESH_HELDOUT_SOURCES else "looked at (never trained on, misses read before the fifth pass)"
+                 if name in LOOKED_AT_SOURCES else "trained on (in-distribution, not evidence)")
         print(f"  {name:<28} n={len(fractions):4d}  removed@90 {at90:6.1%}  clean sentences lost "
               f"{lost}/{sentences} ({lost / max(sentences, 1):.2%})   {label}")
     print(f"  ALL held-out public texts    n={len(held):4d}  removed@90 {sum(f >= REMOVED_AT for f in held) / len(held):6.1%}")

