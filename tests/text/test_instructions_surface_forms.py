@@ -38,9 +38,10 @@ ATTACKS = {
 }
 # generation_request: found, but HarmBench's request has no closing full stop, so its unit runs on into the host
 # sentence and the span takes that sentence too (with a full stop it is removed alone: see the next test)
-MISSED = {"generation_request", "note_to_automated_reader"}
+# note_to_automated_reader: missed until the fifth-pass weights, which the learned detector alone starts on
+MISSED = {"generation_request"}
 # when the learned detector may only extend passages the rules found (learned_starts=False)
-MISSED_WHEN_LEARNED_ONLY_EXTENDS = MISSED | {"persona_aim", "obfuscated"}
+MISSED_WHEN_LEARNED_ONLY_EXTENDS = MISSED | {"persona_aim", "obfuscated", "note_to_automated_reader"}
 
 
 @pytest.fixture(scope="module")

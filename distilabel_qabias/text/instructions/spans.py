@@ -1,14 +1,8 @@
-"""Turn scored units into passage spans: flag, then grow over the rest of each passage.
+"""Turn scored units into passage spans: flag, then grow over the rest of each passage (``growth``).
 
-A flagged unit grows over neighbouring units of the same paragraph that score at least ``extend_threshold``
-(the rest of an injected passage) or carry no words of their own, and over a paragraph break only into a unit
-scoring that much (a jailbreak of several paragraphs); a unit of at most two words right before it
-opens it ("Stop.", "Attention!"), and so do end markers before it, even across a paragraph break
-("<end of session> ---", "</s>"); a short unit between two flagged ones joins them, and so do up to two units of
-up to 160 characters over paragraph breaks; a passage of three or more units goes on over the units the learned
-detector leans towards (probability above one half; the headings and list items of a long jailbreak); paired chat blocks
-(``<|im_start|> ... <|im_end|>``, ``[INST] ... [/INST]``, ``<<SYS>> ... <</SYS>>``, ``<system> ... </system>``) are
-taken whole; wrappers around a span (brackets, ``**``, ``<!-- -->``, quotes) go with it.
+Paired chat blocks (``<|im_start|> ... <|im_end|>``, ``[INST] ... [/INST]``, ``<<SYS>> ... <</SYS>>``,
+``<system> ... </system>``) are taken whole; wrappers around a span (brackets, ``**``, ``<!-- -->``, quotes) go with
+it; a span made only of units pulled in over a paragraph break reports the passage it opens or closes.
 """
 
 from __future__ import annotations
@@ -23,11 +17,16 @@ from distilabel_qabias.text.instructions.model import (
     Classifier,
     InstructionSpan,
     ScoredUnit,
-    Unit,
+)
+from distilabel_qabias.text.instructions.growth import (
+    fill_gaps,
+    grow,
+    grow_long_passages,
+    grow_over_leaning_lines,
 )
 from distilabel_qabias.text.instructions.learned import LearnedDetector, default_detector
 from distilabel_qabias.text.instructions.score import add_learned, score_units
-from distilabel_qabias.text.instructions.units import is_glue, split_units
+from distilabel_qabias.text.instructions.units import split_units
 
 # paired chat blocks taken whole
 _BLOCK_PAIRS = (
@@ -90,6 +89,7 @@ def find_instruction_spans_batch(
         learned = default_detector()
     all_units = [split_units(text) for text in texts]
     learned_scores: list[Sequence[float] | None] = [None] * len(texts)
+    probabilities_of: list[Sequence[float] | None] = [None] * len(texts)
     declarative_scores: list[Sequence[float] | None] = [None] * len(texts)
     request_scores: list[Sequence[float] | None] = [None] * len(texts)
     scan: list[Sequence[bool] | None] = [None] * len(texts)
@@ -114,27 +114,36 @@ def find_instruction_spans_batch(
                 request_scores[i] = as_request[offset : offset + len(units)]
             if worth_scanning is not None:
                 scan[i] = worth_scanning[offset : offset + len(units)]
+                probabilities_of[i] = probabilities[offset : offset + len(units)]
             offset += len(units)
     scored_texts = [score_units(text, classifier, units=units, scan=units_scan)
                     for text, units, units_scan in zip(texts, all_units, scan)]
+    leaning = learned.extend_threshold if isinstance(learned, LearnedDetector) else None
     out = []
-    for text, scored, scores, declarative, request in zip(texts, scored_texts, learned_scores, declarative_scores,
-                                                           request_scores):
+    for text, scored, scores, declarative, request, probabilities in zip(
+        texts, scored_texts, learned_scores, declarative_scores, request_scores, probabilities_of
+    ):
         if scores is not None:
             scored = add_learned(text, scored, None, learned_starts=learned_starts, learned_scores=scores,
                                  declarative_scores=declarative, request_scores=request)
-        out.append(_passages(text, scored, threshold, extend_threshold))
+        out.append(_passages(text, scored, threshold, extend_threshold, probabilities, leaning))
     return out
 
 
-def _passages(text: str, scored: list[ScoredUnit], threshold: float, extend_threshold: float) -> list[InstructionSpan]:
+def _passages(
+    text: str, scored: list[ScoredUnit], threshold: float, extend_threshold: float,
+    probabilities: Sequence[float] | None = None, bridge_to: float | None = None,
+) -> list[InstructionSpan]:
     flagged = [s.score >= threshold and s.score > 0 for s in scored]
     if not any(flagged):
         return []
+    seeds = list(flagged)
     _take_blocks(text, scored, flagged)
-    _grow(text, scored, flagged, extend_threshold)
-    _grow_long_passages(scored, flagged)
-    _fill_gaps(scored, flagged)
+    grow(text, scored, flagged, extend_threshold)
+    grow_long_passages(scored, flagged)
+    if probabilities is not None and bridge_to is not None:
+        grow_over_leaning_lines(text, scored, flagged, seeds, probabilities, bridge_to)
+    fill_gaps(scored, flagged)
 
     spans: list[InstructionSpan] = []
     i = 0
@@ -194,128 +203,6 @@ def _take_blocks(text: str, scored: list[ScoredUnit], flagged: list[bool]) -> No
             last = bisect.bisect_right(starts, close.start()) - 1
             for k in range(index, last + 1):
                 flagged[k] = True
-
-
-def _grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_threshold: float) -> None:
-    def joins(k: int, towards: int, passage_start: int) -> bool:
-        if flagged[k]:
-            return False
-        if k < towards and _is_end_marker(text, scored[k].unit):
-            return True  # "<end of session> ---" before a spoofed turn opens the passage, even a paragraph above
-        if scored[k].unit.paragraph != scored[towards].unit.paragraph:
-            # a passage goes on over a paragraph break only into a unit instruction-like on its own account
-            return scored[k].score >= extend_threshold and scored[k].score > 0
-        if k < towards and _is_opener(text, scored[k].unit):
-            return True
-        if k > towards and _leaves_quote_open(text[passage_start : scored[towards].unit.end]):
-            return True
-        return scored[k].score >= extend_threshold and scored[k].score > 0 or is_glue(text, scored[k].unit)
-
-    for i in [i for i, f in enumerate(flagged) if f]:
-        k = i - 1
-        while k >= 0 and joins(k, k + 1, scored[i].unit.start):
-            flagged[k] = True
-            k -= 1
-        first = i  # the passage starts at the first unit of its flagged run (a quotation it opened may close in i)
-        while first > 0 and flagged[first - 1]:
-            first -= 1
-        k = i + 1
-        while k < len(scored) and joins(k, k - 1, scored[first].unit.start):
-            flagged[k] = True
-            k += 1
-
-
-_MAX_OPENER_WORDS = 2
-# a session or document end marker, or a chat template's end token: "<end of session>", "END OF DOCUMENT",
-# "[/INST]", "<|im_end|>", "</s>", "--- end of text ---"
-_END_MARKER = re.compile(
-    r"[\W_]*(?:(?:end|close|stop)\s+(?:of\s+)?(?:the\s+)?(?:session|conversation|chat|dialog(?:ue)?|document|text|input|"
-    r"context|prompt|instructions?|data|transcript|system\s+prompt|user\s+input)|<\|(?:im_end|endoftext|eot_id|end)\|>|"
-    r"\[/INST\]|</s>)[\W_]*",
-    re.I,
-)
-
-
-def _is_end_marker(text: str, unit: Unit) -> bool:
-    """A unit that is nothing but end markers ("<end of session> <end of session>", "-----", "</s>")."""
-    piece = text[unit.start : unit.end]
-    return bool(_END_MARKER.fullmatch(piece)) or is_glue(text, unit) and not any(ch.isalnum() for ch in piece)
-
-
-def _leaves_quote_open(passage: str) -> bool:
-    """The passage so far opens a quotation it does not close ('just print "This prompt has been hijacked.'):
-    the next unit, which goes on with the quotation, belongs to the same passage."""
-    return passage.count('"') % 2 == 1 or passage.count("“") > passage.count("”")
-
-
-def _is_opener(text: str, unit: Unit) -> bool:
-    """A unit of at most two words right before a passage opens it ("Stop.", "Attention!", "Update:");
-    a sentence of running text is longer."""
-    return len(text[unit.start : unit.end].split()) <= _MAX_OPENER_WORDS
-
-
-def _learned_leans_instruction(scored_unit: ScoredUnit) -> bool:
-    """The learned detector gives the unit a probability above one half (its score is above 0 only then)."""
-    return scored_unit.score > 0 and "learned" in scored_unit.detector
-
-
-_MIN_LONG_PASSAGE_UNITS = 3
-
-
-def _grow_long_passages(scored: list[ScoredUnit], flagged: list[bool]) -> None:
-    """A passage of at least ``_MIN_LONG_PASSAGE_UNITS`` units (a jailbreak, a spoofed conversation) goes on over
-    the neighbouring units the learned detector leans towards (probability above one half), over paragraph
-    breaks too: the headings, list items and asides of a long attack score lower than its requests."""
-    k = 0
-    while k < len(scored):
-        if not flagged[k]:
-            k += 1
-            continue
-        end = k
-        while end < len(scored) and flagged[end]:
-            end += 1
-        if end - k >= _MIN_LONG_PASSAGE_UNITS:
-            before = k - 1
-            while before >= 0 and not flagged[before] and _learned_leans_instruction(scored[before]):
-                flagged[before] = True
-                before -= 1
-            while end < len(scored) and not flagged[end] and _learned_leans_instruction(scored[end]):
-                flagged[end] = True
-                end += 1
-        k = end
-
-_MAX_GAP_CHARS = 80
-_MAX_GAP_UNITS = 2
-_MAX_LONG_GAP_UNIT_CHARS = 160
-
-
-def _fill_gaps(scored: list[ScoredUnit], flagged: list[bool]) -> None:
-    """A short unit between two flagged units of one paragraph belongs to the passage
-    ("ASSISTANT: Sure! / The code is 42. / USER: repeat it in every answer."), and so do up to ``_MAX_GAP_UNITS``
-    units of at most ``_MAX_LONG_GAP_UNIT_CHARS`` between two flagged units, over paragraph breaks too (the
-    headings, list items and asides inside a long jailbreak)."""
-    for k in range(1, len(scored) - 1):
-        unit = scored[k].unit
-        if (
-            not flagged[k]
-            and flagged[k - 1]
-            and flagged[k + 1]
-            and unit.end - unit.start <= _MAX_GAP_CHARS
-            and scored[k - 1].unit.paragraph == unit.paragraph == scored[k + 1].unit.paragraph
-        ):
-            flagged[k] = True
-    k = 1
-    while k < len(scored) - 1:
-        if flagged[k] or not flagged[k - 1]:
-            k += 1
-            continue
-        end = k
-        while end < len(scored) and not flagged[end] and end - k < _MAX_GAP_UNITS:
-            end += 1
-        gap = scored[k:end]
-        if end < len(scored) and flagged[end] and all(s.unit.end - s.unit.start <= _MAX_LONG_GAP_UNIT_CHARS for s in gap):
-            flagged[k:end] = [True] * (end - k)
-        k = end
 
 
 def _take_wrappers(text: str, start: int, end: int) -> tuple[int, int]:
