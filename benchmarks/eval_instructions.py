@@ -139,6 +139,9 @@ def evaluate_sources(docs, seed: int, threshold: float) -> None:
     rng = random.Random(f"{seed}-sources")
     held: list[float] = []
     for name in (*HELDOUT_SOURCES, *FRESH_HELDOUT_SOURCES, *LOOKED_AT_SOURCES, *TRAIN_SOURCES):
+        if not attacks(name):
+            print(f"  {name:<28} n=   0  (every text is a near copy of a held-out one)")
+            continue
         fractions, sentences, lost = [], 0, 0
         for i, text in enumerate(attacks(name)):
             doc = docs[i % len(docs)]

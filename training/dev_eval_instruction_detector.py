@@ -79,6 +79,9 @@ def main() -> None:
     for name in filter(None, args.sources.split(",")):
         if name in HELDOUT_SOURCES + FRESH_HELDOUT_SOURCES:
             raise SystemExit(f"{name} is a held-out source: measure it with benchmarks/eval_instructions.py")
+        if not attacks(name):
+            print(f"  dev {name:<30} n=   0 (every text is a near copy of a held-out one)")
+            continue
         recall, n, host_lost = source_recall(name, docs, detector, args.seed)
         print(f"  dev {name:<30} n={n:4d} removed@90 {recall:6.1%}  host sentences lost {host_lost:.2%}")
 

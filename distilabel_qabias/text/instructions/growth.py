@@ -9,7 +9,7 @@ leans towards (probability above one half; the headings and list items of a long
 detector, a passage goes on over neighbouring lines of their own, and over the rest of a line it holds from its
 start, that the detector gives at least ``LEANING_FLOOR`` (the headers, fields and asides of an attack wrapper);
 a short unit between two flagged ones joins them, and so do up to two units of up to 160 characters over
-paragraph breaks. Each function takes the flags of the units and sets more of them.
+paragraph breaks, and (with the shipped detector) any stretch between them of units at ``LEANING_FLOOR`` but two. Each function takes the flags of the units and sets more of them.
 """
 
 from __future__ import annotations
@@ -219,5 +219,23 @@ def fill_gaps(scored: list[ScoredUnit], flagged: list[bool]) -> None:
             end += 1
         gap = scored[k:end]
         if end < len(scored) and flagged[end] and all(s.unit.end - s.unit.start <= _MAX_LONG_GAP_UNIT_CHARS for s in gap):
+            flagged[k:end] = [True] * (end - k)
+        k = end
+
+
+def fill_leaning_gaps(flagged: list[bool], probabilities: Sequence[float]) -> None:
+    """A stretch between two flagged units goes with them when all but ``_MAX_GAP_UNITS`` of its units score at least
+    ``LEANING_FLOOR``: the story a long jailbreak tells between its demands ("It was introduced in mid 2022 ...",
+    "Its popularity was due to the freedom it offered ...") scores lower than the demands, yet above prose."""
+    k = 0
+    while k < len(flagged):
+        if flagged[k] or k == 0 or not flagged[k - 1]:
+            k += 1
+            continue
+        end = k
+        while end < len(flagged) and not flagged[end]:
+            end += 1
+        below = sum(probabilities[j] < LEANING_FLOOR for j in range(k, end))
+        if end < len(flagged) and below <= _MAX_GAP_UNITS:
             flagged[k:end] = [True] * (end - k)
         k = end

@@ -255,7 +255,7 @@ def _advice_to_a_person(text: str, scored: list[ScoredUnit]) -> list[ScoredUnit]
 def add_learned(
     text: str, scored: list[ScoredUnit], learned: Classifier | None, *, learned_starts: bool = False,
     learned_scores: Sequence[float] | None = None, declarative_scores: Sequence[float] | None = None,
-    request_scores: Sequence[float] | None = None,
+    request_scores: Sequence[float] | None = None, leaning: Sequence[bool] | None = None,
 ) -> list[ScoredUnit]:
     """Units already scored by the other detectors, with the ``learned`` detector's score where it is higher.
 
@@ -265,7 +265,9 @@ def add_learned(
     these units if already computed (a whole batch of documents is scored in one call); ``declarative_scores``:
     the same on the scale of the detector's start threshold for declarative documents, used for a run in a
     document otherwise declarative (``_stands_out``); ``request_scores``: on the scale of the detector's extension
-    threshold, used instead for a unit of such a run that opens with a verb (``mood.opens_with_verb``).
+    threshold, used instead for a unit of such a run that opens with a verb (``mood.opens_with_verb``);
+    ``leaning``: the units the detector leans towards without scoring (``growth.LEANING_FLOOR``), which a run
+    goes on over (``_stands_out``).
     """
     if not scored:
         return scored
@@ -277,7 +279,7 @@ def add_learned(
     if not any(raw):
         return scored
     pieces = [text[u.start : u.end] for u in units]
-    may_start = _stands_out(raw, pieces, declarative_scores, request_scores) if learned_starts else [0.0] * len(raw)
+    may_start = _stands_out(raw, pieces, declarative_scores, request_scores, leaning) if learned_starts else [0.0] * len(raw)
     out = []
     for unit_score, score, start in zip(scored, raw, may_start):
         unit = unit_score.unit
@@ -357,6 +359,7 @@ MIN_PROSE_DECLARATIVE = 0.5
 MAX_OPENER_WORDS = 2
 _PROSE_SENTENCE = re.compile(r"(?:\S+\s+){3,}\S*[.!?][\"'”’)\]]*\s*$")
 MAX_GAP_UNITS = 2
+LONG_RUN_UNITS = 3
 # a run stands out only from a document with at least this many units outside it (one sentence is no context)
 MIN_CONTEXT_UNITS = 2
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself)\b", re.I)
@@ -366,12 +369,13 @@ LEARNED_CAP = 0.49
 
 
 def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequence[float] | None = None,
-                request_scores: Sequence[float] | None = None) -> list[float]:
+                request_scores: Sequence[float] | None = None, leaning: Sequence[bool] | None = None) -> list[float]:
     """Keep a learned score only where its passage stands out from the rest of the document.
 
     The learned detector cannot tell an imperative addressed to a model ("Write a poem about ...") from one
     addressed to a person ("Fold in the flour ..."); the document's register can. Runs of units scoring above 0
-    (gaps of up to ``MAX_GAP_UNITS`` units inside them) count only if ``MIN_CONTEXT_UNITS`` units outside them exist, fewer than a
+    (gaps of up to ``MAX_GAP_UNITS`` units inside them, not counting units ``leaning`` towards an instruction, so a
+    long jailbreak whose explanations score lower is one run, not several that each see the others as context) count only if ``MIN_CONTEXT_UNITS`` units outside them exist, fewer than a
     third of those score above 0, and fewer than a third address the reader ("you", "your"): an instruction
     inserted into encyclopedic or narrative text stands out, a recipe, a manual or an exam paper does not.
     Where the rest is declarative prose (``MAX_INSTRUCTION_LIKE_DECLARATIVE``, no "you", no sentence in the imperative
@@ -381,13 +385,26 @@ def _stands_out(scores: list[float], pieces: list[str], declarative_scores: Sequ
     among statements: "Develop a strategy for ...") counts with its ``request_scores`` (the extension threshold).
     """
     runs: list[tuple[int, int]] = []
+    scoring: list[int] = []  # units scoring above 0 in each run
+    gaps: list[int] = []  # the gap before each run
+    gap = 0  # units since the last run that neither score nor lean towards an instruction
     for index, score in enumerate(scores):
         if score <= 0:
+            gap += not (leaning is not None and leaning[index])
             continue
-        if runs and index - runs[-1][1] <= MAX_GAP_UNITS:
+        if runs and gap <= MAX_GAP_UNITS:
             runs[-1] = (runs[-1][0], index + 1)
+            scoring[-1] += 1
         else:
             runs.append((index, index + 1))
+            scoring.append(1)
+            gaps.append(gap)
+        gap = 0
+    # two long runs a few units apart are one jailbreak, not two that each see the other as their context
+    for k in range(len(runs) - 1, 0, -1):
+        if gaps[k] <= 2 * MAX_GAP_UNITS and min(scoring[k - 1], scoring[k]) >= LONG_RUN_UNITS:
+            runs[k - 1 : k + 1] = [(runs[k - 1][0], runs[k][1])]
+            scoring[k - 1 : k + 1] = [scoring[k - 1] + scoring[k]]
     kept = [0.0] * len(scores)
     if not runs:
         return kept

@@ -19,7 +19,9 @@ from distilabel_qabias.text.instructions.model import (
     ScoredUnit,
 )
 from distilabel_qabias.text.instructions.growth import (
+    LEANING_FLOOR,
     fill_gaps,
+    fill_leaning_gaps,
     grow,
     grow_long_passages,
     grow_over_leaning_lines,
@@ -124,8 +126,9 @@ def find_instruction_spans_batch(
         texts, scored_texts, learned_scores, declarative_scores, request_scores, probabilities_of
     ):
         if scores is not None:
+            leaning_units = None if probabilities is None else (probabilities >= LEANING_FLOOR).tolist()
             scored = add_learned(text, scored, None, learned_starts=learned_starts, learned_scores=scores,
-                                 declarative_scores=declarative, request_scores=request)
+                                 declarative_scores=declarative, request_scores=request, leaning=leaning_units)
         out.append(_passages(text, scored, threshold, extend_threshold, probabilities, leaning))
     return out
 
@@ -143,6 +146,7 @@ def _passages(
     grow_long_passages(scored, flagged)
     if probabilities is not None and bridge_to is not None:
         grow_over_leaning_lines(text, scored, flagged, seeds, probabilities, bridge_to)
+        fill_leaning_gaps(flagged, probabilities)
     fill_gaps(scored, flagged)
 
     spans: list[InstructionSpan] = []
