@@ -22,7 +22,7 @@ never trained on (a second quarter of the summaries, CRC32 1 mod 4, and a held-o
 units): ``extend_threshold`` lets 1% / 2% of them through (a unit that high joins a passage found otherwise),
 ``start_threshold`` 0.02% / 0.05% (a unit that high may start a passage), ``declarative_threshold`` 0.02% of the
 summary units alone (a unit that high may start a passage in a document otherwise declarative, see
-``score._stands_out``).
+``context.stands_out``).
 
 Seeded and single-threaded; 50-120 s on two shared cores (about 5 minutes under heavy load), 0.8 GB; two runs
 write byte-identical files. Candidate weights are judged on the development split with
