@@ -507,8 +507,11 @@ def compliance_rate(answers: Iterable[object], canaries: Iterable[str | None]) -
 
 
 def templates(split: str | None = None, kinds: Iterable[str] | None = None) -> list[Template]:
+    """The templates of ``split`` (default: every split but the training-only ``WRAPPERS``, so the injection
+    experiment and the evaluations draw from the same pool as before they were written)."""
     wanted = set(kinds) if kinds is not None else None
-    return [t for t in TEMPLATES if (split is None or t.split == split) and (wanted is None or t.kind in wanted)]
+    return [t for t in TEMPLATES if (t.split == split if split is not None else t.split != WRAPPERS)
+            and (wanted is None or t.kind in wanted)]
 
 
 def render_passage(template: Template, rng: random.Random, surface: str | None = None) -> tuple[str, str, str | None]:
