@@ -105,9 +105,13 @@ def _fix(piece: str) -> str:
     import ftfy
 
     try:
-        return ftfy.fix_text(piece, _ftfy_config())
+        fixed = ftfy.fix_text(piece, _ftfy_config())
     except Exception:  # ftfy on hostile input: keep the piece, the other detectors still run
         return piece
+    # a decoding into an unassigned code point ("Ţµ" read as UTF-8 is U+07B5) repairs nothing: the letters stay
+    if fixed != piece and any(unicodedata.category(ch) == "Cn" for ch in set(fixed) - set(piece)):
+        return piece
+    return fixed
 
 
 def _pieces(text: str) -> Iterator[tuple[int, int]]:
