@@ -35,8 +35,9 @@ def grow(text: str, scored: list[ScoredUnit], flagged: list[bool], extend_thresh
             return scored[k].score >= extend_threshold and scored[k].score > 0
         if k < towards and _is_opener(text, scored[k].unit):
             return True
-        if k > towards and _leaves_quote_open(text[passage_start : scored[towards].unit.end]):
-            return True
+        if k > towards and _leaves_quote_open(text[passage_start : scored[towards].unit.end]) \
+                and "\n" not in text[scored[towards].unit.end : scored[k].unit.start]:
+            return True  # a quotation goes on in the same line; an unclosed one does not pull in the next line
         return scored[k].score >= extend_threshold and scored[k].score > 0 or is_glue(text, scored[k].unit)
 
     for i in [i for i, f in enumerate(flagged) if f]:
