@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass
 from typing import Sequence
+
+import numpy as np
 
 from distilabel_qabias.text.instructions.model import (
     DEFAULT_THRESHOLD,
@@ -90,47 +93,60 @@ def find_instruction_spans_batch(
     if learned is True:
         learned = default_detector()
     all_units = [split_units(text) for text in texts]
-    learned_scores: list[Sequence[float] | None] = [None] * len(texts)
-    probabilities_of: list[Sequence[float] | None] = [None] * len(texts)
-    declarative_scores: list[Sequence[float] | None] = [None] * len(texts)
-    request_scores: list[Sequence[float] | None] = [None] * len(texts)
-    scan: list[Sequence[bool] | None] = [None] * len(texts)
-    if learned:
-        pieces = [text[u.start : u.end] for text, units in zip(texts, all_units) for u in units]
-        if isinstance(learned, LearnedDetector):
-            # the shipped detector runs first on every unit; the rule cues then skip units it rules out
-            probabilities = learned.probabilities(pieces)
-            scores, worth_scanning = learned.rule_scale(probabilities), probabilities >= RULE_SCAN_FLOOR
-            in_declarative = learned.rule_scale(probabilities, learned.declarative_threshold)
-            as_request = learned.rule_scale(probabilities, learned.extend_threshold)
-        else:
-            scores, worth_scanning = list(learned(pieces)) if pieces else [], None
-            in_declarative = as_request = None
-        if len(scores) != len(pieces):
-            raise ValueError(f"learned detector returned {len(scores)} scores for {len(pieces)} passages")
-        offset = 0
-        for i, units in enumerate(all_units):
-            learned_scores[i] = scores[offset : offset + len(units)]
-            if in_declarative is not None:
-                declarative_scores[i] = in_declarative[offset : offset + len(units)]
-                request_scores[i] = as_request[offset : offset + len(units)]
-            if worth_scanning is not None:
-                scan[i] = worth_scanning[offset : offset + len(units)]
-                probabilities_of[i] = probabilities[offset : offset + len(units)]
-            offset += len(units)
-    scored_texts = [score_units(text, classifier, units=units, scan=units_scan)
-                    for text, units, units_scan in zip(texts, all_units, scan)]
-    leaning = learned.extend_threshold if isinstance(learned, LearnedDetector) else None
+    views = _learned_views(learned, texts, all_units) if learned else [None] * len(texts)
+    scored_texts = [score_units(text, classifier, units=units, scan=view.worth_scanning if view else None)
+                    for text, units, view in zip(texts, all_units, views)]
+    bridge_to = learned.extend_threshold if isinstance(learned, LearnedDetector) else None
     out = []
-    for text, scored, scores, declarative, request, probabilities in zip(
-        texts, scored_texts, learned_scores, declarative_scores, request_scores, probabilities_of
-    ):
-        if scores is not None:
-            leaning_units = None if probabilities is None else (probabilities >= LEANING_FLOOR).tolist()
-            scored = add_learned(text, scored, None, learned_starts=learned_starts, learned_scores=scores,
-                                 declarative_scores=declarative, request_scores=request, leaning=leaning_units)
-        out.append(_passages(text, scored, threshold, extend_threshold, probabilities, leaning))
+    for text, scored, view in zip(texts, scored_texts, views):
+        if view is not None:
+            scored = add_learned(text, scored, None, learned_starts=learned_starts, learned_scores=view.scores,
+                                 declarative_scores=view.declarative, request_scores=view.request,
+                                 leaning=view.leaning)
+        out.append(_passages(text, scored, threshold, extend_threshold, view.probabilities if view else None,
+                              bridge_to))
     return out
+
+
+@dataclass(frozen=True)
+class _LearnedView:
+    """What the learned detector says of one text's units: its scores on the rule scale, the same against its
+    declarative and extension thresholds, and (shipped detector only) the probabilities, the units the rule cues
+    need to scan (probability at ``RULE_SCAN_FLOOR``) and the units that lean towards an instruction."""
+
+    scores: Sequence[float]
+    declarative: Sequence[float] | None = None
+    request: Sequence[float] | None = None
+    probabilities: np.ndarray | None = None
+    worth_scanning: Sequence[bool] | None = None
+    leaning: list[bool] | None = None
+
+
+def _learned_views(learned: Classifier, texts: Sequence[str], all_units: list[list]) -> list[_LearnedView]:
+    """Score the units of every text in one call and cut the scores per text."""
+    pieces = [text[u.start : u.end] for text, units in zip(texts, all_units) for u in units]
+    probabilities = None
+    if isinstance(learned, LearnedDetector):
+        # the shipped detector runs first on every unit; the rule cues then skip units it rules out
+        probabilities = learned.probabilities(pieces)
+        scores = learned.rule_scale(probabilities)
+    else:
+        scores = list(learned(pieces)) if pieces else []
+    if len(scores) != len(pieces):
+        raise ValueError(f"learned detector returned {len(scores)} scores for {len(pieces)} passages")
+    if probabilities is not None:
+        in_declarative = learned.rule_scale(probabilities, learned.declarative_threshold)
+        as_request = learned.rule_scale(probabilities, learned.extend_threshold)
+    views, offset = [], 0
+    for units in all_units:
+        cut = slice(offset, offset + len(units))
+        offset += len(units)
+        if probabilities is None:
+            views.append(_LearnedView(scores[cut]))
+            continue
+        views.append(_LearnedView(scores[cut], in_declarative[cut], as_request[cut], probabilities[cut],
+                                  probabilities[cut] >= RULE_SCAN_FLOOR, (probabilities[cut] >= LEANING_FLOOR).tolist()))
+    return views
 
 
 def _passages(
