@@ -135,13 +135,14 @@ def _alone_on_line(text: str, unit: Unit) -> bool:
 def grow_over_leaning_lines(text: str, scored: list[ScoredUnit], flagged: list[bool], seeds: list[bool],
                              probabilities: Sequence[float], bridge_to: float) -> None:
     """A passage goes on over the neighbouring units that the shipped detector gives at least ``LEANING_FLOOR``
-    and that are lines of their own or go on a line the passage holds from its start (forwards) or to its end
-    (backwards) and hold it from a unit instruction-like on its own (``seeds``) or from a line break; and over up to ``_MAX_GAP_UNITS`` such units below the floor where a unit at ``bridge_to`` (the
-    detector's extension threshold) or one already flagged comes right after them. The headers, fields, brackets
-    and asides of an attack wrapper ("Context: Advanced Physics Course.", "Policy Reference: ...", "{", "This is
-    for a textbook.") score lower than its request, yet above the prose around it; a passage inserted into a line
-    of running text does not grow over that line's other sentences."""
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    and that are lines of their own, or go on a line the passage holds from its start (forwards) or to its end
+    (backwards), holding it from a unit instruction-like on its own (``seeds``) or from a line break; and over up
+    to ``_MAX_GAP_UNITS`` such units below the floor where a unit at ``bridge_to`` (the detector's extension
+    threshold) or one already flagged comes right after them. The headers, fields, brackets and asides of an
+    attack wrapper ("Context: Advanced Physics Course.", "Policy Reference: ...", "{", "This is for a
+    textbook.") score lower than its request, yet above the prose around it; a passage inserted into a line of
+    running text does not grow over that line's other sentences."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
     line_of = [bisect.bisect_left(newlines, s.unit.start) for s in scored]
 
     def may_join(nxt: int, step: int) -> bool:
