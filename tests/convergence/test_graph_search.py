@@ -65,6 +65,25 @@ def test_splitting_compares_fewer_pairs_for_nearly_the_same_graph(question_vecto
     assert len(split & whole) / len(whole) >= 0.9
 
 
+@pytest.mark.parametrize("size", [10, 40])
+def test_a_dense_cell_is_cut_again_so_sub_lists_stay_near_the_asked_size(question_vectors, size):
+    # Plain k-means leaves a dense core of near-identical questions in one big cell, which every question
+    # probing it is compared with in full; the balanced centroids cut such a cell again.
+    import faiss
+
+    vectors = question_vectors
+    centroids = graph._balanced_centroids(vectors, size, seed=0)
+    largest = np.bincount(np.argmax(vectors @ centroids.T, axis=1)).max()
+    count = int(np.ceil(len(vectors) / size))
+    plain = faiss.Kmeans(vectors.shape[1], count, niter=6, spherical=True, seed=0, min_points_per_centroid=1,
+                         max_points_per_centroid=64)
+    plain.train(vectors)
+    plain_largest = np.bincount(np.argmax(vectors @ plain.centroids.T, axis=1)).max()
+    assert largest <= 0.75 * plain_largest
+    assert largest <= 4 * size
+    assert np.allclose(np.linalg.norm(centroids, axis=1), 1.0, atol=1e-4)
+
+
 def test_a_pair_in_one_crowded_list_is_found_once_whichever_sub_lists_its_ends_probe(question_vectors):
     # With one sub-list probed, two members of a crowded list are compared only when one of them probes
     # the other's sub-list; the pair must still come out once, never twice.
