@@ -24,7 +24,9 @@ on a shared machine); ratios are against ours in the same run.
 * ``--curve``: each size in a fresh process (peak RSS of that run alone), the stage timings (CPU seconds; the
   kernel's share is printed apart: on this machine zeroing fresh transparent huge pages is much of it), and the
   fitted exponent of seconds against rows. Thread counts follow ``available_cores()``; ``OMP_NUM_THREADS``
-  caps them. ``--curve-partitions P``: the largest size again through :func:`deduplicate_partitioned`.
+  caps them. ``--curve-repeats R``: every size but the largest runs R times and counts with its median run
+  (a 10k point takes 0.3 s, and a single run of it moved the fitted exponent by +-0.05 between runs).
+  ``--curve-partitions P``: the largest size again through :func:`deduplicate_partitioned`.
 * ``--by-fact``: the questions come fact by fact (``scaled_questions(by_fact=True)``: every lead-in and form
   of a fact together), so every size has about the same duplicates per question; by default they come
   lead-in by lead-in and 1M rows hold about four times the duplicates per question of 100k.
@@ -281,8 +283,20 @@ def run_curve_point(rows: int, embedder_name: str, path: str, partitions: int = 
     return point
 
 
-def cost_curve(sizes: list[int], embedder_name: str, path: str, partitions: int = 0, search_baseline: bool = False) -> None:
-    points = [run_curve_point(rows, embedder_name, path, search_baseline=search_baseline) for rows in sizes]
+def median_point(rows: int, repeats: int, embedder_name: str, path: str, search_baseline: bool) -> dict:
+    """The run with the median CPU seconds among ``repeats`` runs of one size."""
+    runs = sorted((run_curve_point(rows, embedder_name, path, search_baseline=search_baseline) for _ in range(repeats)),
+                  key=lambda point: point["cpu_seconds"])
+    if repeats > 1:
+        print(f"{rows:>9} rows: median of {repeats} runs {runs[repeats // 2]['cpu_seconds']:.2f}s CPU "
+              f"(all: {', '.join(format(run['cpu_seconds'], '.2f') for run in runs)})", flush=True)
+    return runs[repeats // 2]
+
+
+def cost_curve(sizes: list[int], embedder_name: str, path: str, partitions: int = 0, search_baseline: bool = False,
+               repeats: int = 1) -> None:
+    points = [median_point(rows, repeats if rows < sizes[-1] else 1, embedder_name, path, search_baseline)
+              for rows in sizes]
     if len(points) > 1:
         keys = [("seconds", "wall"), ("cpu_seconds", "CPU")]
         if search_baseline:
@@ -374,6 +388,8 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=0, help="also run the partitioned path (0: skip)")
     parser.add_argument("--embed-sample", type=int, default=2000, help="rows to time the default embedder on (0: skip)")
     parser.add_argument("--curve", type=int, nargs="+", help="row counts of the cost curve (each in its own process)")
+    parser.add_argument("--curve-repeats", type=int, default=3,
+                        help="runs of every curve size but the largest; the median one counts (default 3)")
     parser.add_argument("--curve-partitions", type=int, default=0,
                         help="after the curve, the largest size again with deduplicate_partitioned (0: skip)")
     parser.add_argument("--search-baseline", action="store_true",
@@ -404,7 +420,8 @@ def main() -> None:
     if args.rows:
         compare(args.rows, args, path)
     if args.curve:
-        cost_curve(sorted(args.curve), args.embedder, path, args.curve_partitions, args.search_baseline)
+        cost_curve(sorted(args.curve), args.embedder, path, args.curve_partitions, args.search_baseline,
+                   max(1, args.curve_repeats))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from typing import Any, Hashable, Sequence
 import numpy as np
 
 from distilabel_qabias.convergence.graph import DEFAULT_EXACT_LIMIT, similar_pairs
-from distilabel_qabias.convergence.memory import plain_pages
+from distilabel_qabias.convergence.memory import memory_settings
 from distilabel_qabias.convergence.merge import DEFAULT_CHAIN_MARGIN
 from distilabel_qabias.convergence.normalize import MAX_COMPARED_CHARS, normalize_questions
 from distilabel_qabias.convergence.result import (
@@ -44,7 +44,7 @@ DEFAULT_GRAPH_MARGIN = 0.06
 NO_EMBEDDING = "no_embedding"  # the same code as schema.Reason.NO_EMBEDDING
 
 
-@plain_pages()
+@memory_settings()
 def deduplicate(
     questions: Sequence[Any],
     *,
@@ -93,7 +93,7 @@ def deduplicate(
     return ConvergenceResult.at(inputs, threshold)
 
 
-@plain_pages()
+@memory_settings()
 def dedup_inputs(
     questions: Sequence[Any],
     *,

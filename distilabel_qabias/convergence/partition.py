@@ -37,7 +37,7 @@ from distilabel_qabias.convergence.dedup import (
     row_vectors,
 )
 from distilabel_qabias.convergence.graph import DEFAULT_EXACT_LIMIT, NeighbourGraph, thread_budget
-from distilabel_qabias.convergence.memory import plain_pages
+from distilabel_qabias.convergence.memory import memory_settings
 from distilabel_qabias.convergence.merge import DEFAULT_CHAIN_MARGIN, Merges, merge_guarded
 from distilabel_qabias.convergence.normalize import MAX_COMPARED_CHARS
 from distilabel_qabias.convergence.result import ConvergenceResult, DedupInputs, Representative, hashable
@@ -173,7 +173,7 @@ def _embedded_rows(model: Embedder, questions: Sequence[Any], answers: Sequence[
     return out
 
 
-@plain_pages()
+@memory_settings()
 def deduplicate_partitioned(
     questions: Sequence[Any],
     *,

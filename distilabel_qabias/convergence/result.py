@@ -19,7 +19,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order
 
 from distilabel_qabias.convergence.graph import NeighbourGraph
-from distilabel_qabias.convergence.memory import plain_pages
+from distilabel_qabias.convergence.memory import memory_settings
 from distilabel_qabias.convergence.fact_guard import FactCodes, NodeFacts
 from distilabel_qabias.convergence.merge import Merges, merge_guarded
 from distilabel_qabias.convergence.union_find import REFUSAL_REASONS
@@ -112,7 +112,7 @@ class ConvergenceResult:
     timings: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    @plain_pages()
+    @memory_settings()
     def at(cls, inputs: DedupInputs, threshold: float) -> "ConvergenceResult":
         """Cluster ``inputs`` at ``threshold``."""
         started = time.perf_counter()

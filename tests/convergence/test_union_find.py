@@ -7,7 +7,7 @@ from distilabel_qabias.convergence import union_find
 from distilabel_qabias.convergence.dedup import deduplicate
 from distilabel_qabias.convergence.fact_guard import NodeFacts, cluster_facts, facts_conflict
 from distilabel_qabias.convergence.graph import similar_pairs
-from distilabel_qabias.convergence.memory import plain_pages
+from distilabel_qabias.convergence.memory import memory_settings
 from distilabel_qabias.convergence.merge import merge_in_order
 from distilabel_qabias.embedders import load_embedder
 from evaluation.questions import build_question_set, scaled_questions
@@ -81,15 +81,25 @@ def test_union_find_gives_the_plain_loops_clusters_refusals_and_forest(monkeypat
     assert merges.refused_reason.tolist() == reasons.tolist()
 
 
-def test_dedup_leaves_numpys_huge_page_setting_as_it_found_it():
+def test_dedup_leaves_numpys_huge_page_setting_and_the_collector_as_it_found_them():
+    import gc
+
     from numpy._core.multiarray import _set_madvise_hugepage
 
     wordllama = load_embedder("wordllama")
     questions = [q.question for q in build_question_set(20, seed=3)]
-    for setting in (True, False):
-        _set_madvise_hugepage(setting)
-        with plain_pages():
-            assert _set_madvise_hugepage(False) is False  # switched off inside
-            deduplicate(questions, embedder=wordllama)
-            assert _set_madvise_hugepage(False) is False  # a nested call leaves it off
-        assert _set_madvise_hugepage(True) is setting
+    collector_was_on = gc.isenabled()
+    try:
+        for setting in (True, False):
+            _set_madvise_hugepage(setting)
+            (gc.enable if setting else gc.disable)()
+            with memory_settings():
+                assert _set_madvise_hugepage(False) is False  # switched off inside
+                assert not gc.isenabled()
+                deduplicate(questions, embedder=wordllama)
+                assert _set_madvise_hugepage(False) is False  # a nested call leaves it off
+                assert not gc.isenabled()
+            assert _set_madvise_hugepage(True) is setting
+            assert gc.isenabled() is setting
+    finally:
+        (gc.enable if collector_was_on else gc.disable)()
