@@ -157,9 +157,6 @@ def _balanced_centroids(points: np.ndarray, size: float, seed: int, depth: int =
     import faiss
 
     count = max(1, math.ceil(len(points) / size))
-    if count == 1:
-        centre = points.sum(axis=0, keepdims=True)
-        return (centre / max(float(np.linalg.norm(centre)), 1e-12)).astype(np.float32)
     kmeans = faiss.Kmeans(
         points.shape[1], count, niter=6, spherical=True, seed=seed, min_points_per_centroid=1, max_points_per_centroid=64
     )
