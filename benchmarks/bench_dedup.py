@@ -34,6 +34,9 @@ on a shared machine); ratios are against ours in the same run.
   without cutting crowded lists into sub-lists (the previous search), and without comparing a list's members
   with each other once (every query against every member); the recall of the first two at ``--rows`` and
   ``--recall-sizes``.
+* ``--search-settings PROBES,MARGIN ...``: at each of ``--recall-sizes`` the neighbour search alone (at the
+  dedup's graph floor) with each setting of lists probed and probe margin: its CPU seconds and recall, and
+  per setting the exponent of its seconds; shows what holding recall costs as the rows grow.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ import warnings
 
 import numpy as np
 
-from distilabel_qabias.convergence.dedup import deduplicate
+from distilabel_qabias.convergence.dedup import DEFAULT_GRAPH_MARGIN, deduplicate
 from distilabel_qabias.convergence import graph as graph_module
 from distilabel_qabias.convergence.graph import similar_pairs, thread_budget
 from distilabel_qabias.convergence.partition import deduplicate_partitioned
@@ -106,6 +109,48 @@ def search_without_triangle(vectors: np.ndarray, floor: float):
         return graph_module._approximate_pairs(
             vectors, floor, probes=graph_module.DEFAULT_PROBES, probe_margin=graph_module.DEFAULT_PROBE_MARGIN,
             neighbours=graph_module.DEFAULT_NEIGHBOURS, seed=0, triangle_part=len(vectors))
+
+
+class SettingSearch:
+    """The neighbour search with ``probes`` lists and ``margin`` at ``graph_floor`` (the dedup's floor, below the
+    threshold), keeping the pairs at or above the threshold it is called with; ``cpu_seconds`` of its last call."""
+
+    def __init__(self, probes: int, margin: float, graph_floor: float):
+        self.probes, self.margin, self.graph_floor = probes, margin, graph_floor
+        self.cpu_seconds = 0.0
+
+    def __call__(self, vectors: np.ndarray, threshold: float):
+        started = time.process_time()
+        with thread_budget():
+            src, dst, score = graph_module._approximate_pairs(
+                vectors, self.graph_floor, probes=self.probes, probe_margin=self.margin,
+                neighbours=graph_module.DEFAULT_NEIGHBOURS, seed=0)
+        keep = score >= threshold
+        self.cpu_seconds = time.process_time() - started
+        return src[keep], dst[keep], score[keep]
+
+
+def search_settings(settings: list[str], sizes: list[int], embedder_name: str, path: str) -> None:
+    """Search CPU seconds and recall of each (probes, margin) setting at each size; the exponent per setting."""
+    threshold = load_embedder(embedder_name).default_threshold
+    floor = threshold - DEFAULT_GRAPH_MARGIN
+    points: dict[str, list[dict]] = {}
+    for size in sorted(sizes):
+        nodes = recall_nodes(size, embedder_name, path)
+        if not points:  # faiss and BLAS start up outside the timings
+            SettingSearch(graph_module.DEFAULT_PROBES, graph_module.DEFAULT_PROBE_MARGIN, floor)(nodes[:2000], threshold)
+        for setting in settings:
+            probes, margin = setting.split(",")
+            search = SettingSearch(int(probes), float(margin), floor)
+            edge_recall, connected, pairs, _ = graph_recall(nodes, threshold, search=search)
+            points.setdefault(setting, []).append({"rows": size, "search_s": search.cpu_seconds})
+            print(f"  {len(nodes):>8} distinct questions ({size} rows), probes {probes}, margin {margin}: search "
+                  f"{search.cpu_seconds:.2f}s CPU at floor {floor:.2f}; {pairs} sampled pairs at cosine >= {threshold}: "
+                  f"{edge_recall:.1%} kept as edges, {connected:.1%} connected", flush=True)
+    for setting, found in points.items():
+        if len(found) > 1:
+            k, steps = exponent(found, "search_s")
+            print(f"search exponent at probes,margin {setting}: {k:.2f} ({steps})", flush=True)
 
 
 def search_with_splitting(vectors: np.ndarray, floor: float):
@@ -397,7 +442,10 @@ def main() -> None:
                              "at every curve size, and print both searches' recall")
     parser.add_argument("--recall-sizes", type=int, nargs="*", default=[300_000],
                         help="with --search-baseline: also measure both searches' recall on the distinct questions "
-                             "of these row counts")
+                             "of these row counts; with --search-settings: each setting's")
+    parser.add_argument("--search-settings", nargs="+", metavar="PROBES,MARGIN",
+                        help="the neighbour search alone with these settings at each of --recall-sizes: CPU seconds, "
+                             "recall, and the exponent per setting")
     parser.add_argument("--by-fact", action="store_true",
                         help="questions fact by fact (the same duplicates per question at every size)")
     parser.add_argument("--_curve-point", dest="curve_point", type=int, help=argparse.SUPPRESS)
@@ -413,12 +461,14 @@ def main() -> None:
         curve_point(args.curve_point, args.embedder, args.embeddings_path, args.point_partitions, args.search_baseline)
         return
     print(f"threads: {available_cores()} (os.sched_getaffinity, capped by OMP_NUM_THREADS)")
-    largest = max([args.rows, *(args.curve or [])])
+    largest = max([args.rows, *(args.curve or []), *(args.recall_sizes if args.search_settings else [])])
     started = time.perf_counter()
     path = embeddings_file(largest, args.embedder)
     print(f"embeddings of {largest} rows ({args.embedder}): {path} ({time.perf_counter() - started:.1f}s)", flush=True)
     if args.rows:
         compare(args.rows, args, path)
+    if args.search_settings:
+        search_settings(args.search_settings, args.recall_sizes, args.embedder, path)
     if args.curve:
         cost_curve(sorted(args.curve), args.embedder, path, args.curve_partitions, args.search_baseline,
                    max(1, args.curve_repeats))
