@@ -95,20 +95,27 @@ def timed(run, *args):
     return out, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def approximate_search(vectors: np.ndarray, floor: float, **settings):
+    """The shipped inverted-file search at its default settings but ``settings`` (keyword arguments of
+    ``graph._approximate_pairs``), on the thread budget the dedup uses."""
+    defaults = {"probes": graph_module.DEFAULT_PROBES, "probe_margin": graph_module.DEFAULT_PROBE_MARGIN,
+                "neighbours": graph_module.DEFAULT_NEIGHBOURS, "seed": 0}
+    with thread_budget():
+        return graph_module._approximate_pairs(vectors, floor, **(defaults | settings))
+
+
 def search_without_splitting(vectors: np.ndarray, floor: float):
     """The previous neighbour search: the same inverted-file index with no crowded list cut into sub-lists."""
-    with thread_budget():
-        return graph_module._approximate_pairs(
-            vectors, floor, probes=graph_module.DEFAULT_PROBES, probe_margin=graph_module.DEFAULT_PROBE_MARGIN,
-            neighbours=graph_module.DEFAULT_NEIGHBOURS, seed=0, crowded=float("inf"))
+    return approximate_search(vectors, floor, crowded=float("inf"))
 
 
 def search_without_triangle(vectors: np.ndarray, floor: float):
     """The search before a list's members were compared with each other once: every query against every member."""
-    with thread_budget():
-        return graph_module._approximate_pairs(
-            vectors, floor, probes=graph_module.DEFAULT_PROBES, probe_margin=graph_module.DEFAULT_PROBE_MARGIN,
-            neighbours=graph_module.DEFAULT_NEIGHBOURS, seed=0, triangle_part=len(vectors))
+    return approximate_search(vectors, floor, triangle_part=len(vectors))
+
+
+def search_with_splitting(vectors: np.ndarray, floor: float):
+    return approximate_search(vectors, floor)
 
 
 class SettingSearch:
@@ -121,10 +128,7 @@ class SettingSearch:
 
     def __call__(self, vectors: np.ndarray, threshold: float):
         started = time.process_time()
-        with thread_budget():
-            src, dst, score = graph_module._approximate_pairs(
-                vectors, self.graph_floor, probes=self.probes, probe_margin=self.margin,
-                neighbours=graph_module.DEFAULT_NEIGHBOURS, seed=0)
+        src, dst, score = approximate_search(vectors, self.graph_floor, probes=self.probes, probe_margin=self.margin)
         keep = score >= threshold
         self.cpu_seconds = time.process_time() - started
         return src[keep], dst[keep], score[keep]
@@ -151,13 +155,6 @@ def search_settings(settings: list[str], sizes: list[int], embedder_name: str, p
         if len(found) > 1:
             k, steps = exponent(found, "search_s")
             print(f"search exponent at probes,margin {setting}: {k:.2f} ({steps})", flush=True)
-
-
-def search_with_splitting(vectors: np.ndarray, floor: float):
-    with thread_budget():
-        return graph_module._approximate_pairs(
-            vectors, floor, probes=graph_module.DEFAULT_PROBES, probe_margin=graph_module.DEFAULT_PROBE_MARGIN,
-            neighbours=graph_module.DEFAULT_NEIGHBOURS, seed=0)
 
 
 def run_ours(texts, vectors, embedder_name, threshold):
