@@ -134,18 +134,30 @@ class SettingSearch:
         return src[keep], dst[keep], score[keep]
 
 
-def search_settings(settings: list[str], sizes: list[int], embedder_name: str, path: str) -> None:
+def parse_search_setting(text: str) -> tuple[int, float]:
+    """``PROBES,MARGIN`` of --search-settings (an argparse type, so a malformed one ends the run before any work)."""
+    try:
+        probes, margin = text.split(",")
+        setting = int(probes), float(margin)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not PROBES,MARGIN (for example 8,0.2)") from None
+    if setting[0] < 1 or not 0 <= setting[1] <= 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: PROBES must be at least 1 and MARGIN a cosine gap from 0 to 2")
+    return setting
+
+
+def search_settings(settings: list[tuple[int, float]], sizes: list[int], embedder_name: str, path: str) -> None:
     """Search CPU seconds and recall of each (probes, margin) setting at each size; the exponent per setting."""
     threshold = load_embedder(embedder_name).default_threshold
     floor = threshold - DEFAULT_GRAPH_MARGIN
-    points: dict[str, list[dict]] = {}
+    points: dict[tuple[int, float], list[dict]] = {}
     for size in sorted(sizes):
         nodes = recall_nodes(size, embedder_name, path)
         if not points:  # faiss and BLAS start up outside the timings
             SettingSearch(graph_module.DEFAULT_PROBES, graph_module.DEFAULT_PROBE_MARGIN, floor)(nodes[:2000], threshold)
         for setting in settings:
-            probes, margin = setting.split(",")
-            search = SettingSearch(int(probes), float(margin), floor)
+            probes, margin = setting
+            search = SettingSearch(probes, margin, floor)
             edge_recall, connected, pairs, _ = graph_recall(nodes, threshold, search=search)
             points.setdefault(setting, []).append({"rows": size, "search_s": search.cpu_seconds})
             print(f"  {len(nodes):>8} distinct questions ({size} rows), probes {probes}, margin {margin}: search "
@@ -154,7 +166,7 @@ def search_settings(settings: list[str], sizes: list[int], embedder_name: str, p
     for setting, found in points.items():
         if len(found) > 1:
             k, steps = exponent(found, "search_s")
-            print(f"search exponent at probes,margin {setting}: {k:.2f} ({steps})", flush=True)
+            print(f"search exponent at probes {setting[0]}, margin {setting[1]}: {k:.2f} ({steps})", flush=True)
 
 
 def run_ours(texts, vectors, embedder_name, threshold):
@@ -440,7 +452,7 @@ def main() -> None:
     parser.add_argument("--recall-sizes", type=int, nargs="*", default=[300_000],
                         help="with --search-baseline: also measure both searches' recall on the distinct questions "
                              "of these row counts; with --search-settings: each setting's")
-    parser.add_argument("--search-settings", nargs="+", metavar="PROBES,MARGIN",
+    parser.add_argument("--search-settings", nargs="+", type=parse_search_setting, metavar="PROBES,MARGIN",
                         help="the neighbour search alone with these settings at each of --recall-sizes: CPU seconds, "
                              "recall, and the exponent per setting")
     parser.add_argument("--by-fact", action="store_true",
